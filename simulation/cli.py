@@ -1,0 +1,182 @@
+"""The ``modelfirst`` command line."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from scenarios import ScenarioError, load_scenario, parse_assignment, shipped_scenarios
+
+logger = logging.getLogger("simulation.cli")
+
+app = typer.Typer(
+    name="modelfirst",
+    help="Simulate populations with different generative models on a network.",
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+
+USAGE_ERROR = 2
+
+ScenarioArgument = Annotated[
+    str, typer.Argument(help="A shipped scenario name or a path to a .toml file.")
+]
+SetOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--set",
+        help="Override a value by dotted path before validation, e.g. "
+        "--set populations.hopeful.size=200. Repeatable.",
+    ),
+]
+
+
+@app.callback()
+def configure(
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Log debug messages to stderr.")
+    ] = False,
+) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    if not verbose:
+        for name in ("agents", "scenarios", "simulation"):
+            logging.getLogger(name).setLevel(
+                logging.INFO if verbose else logging.WARNING
+            )
+
+
+def fail(lines: list[str]) -> None:
+    """Print one line per problem on stderr and exit with the usage error code."""
+    for line in lines:
+        typer.echo(line, err=True)
+    raise typer.Exit(USAGE_ERROR)
+
+
+def parse_overrides(assignments: list[str] | None) -> list[tuple[str, object]]:
+    overrides = []
+    for text in assignments or []:
+        try:
+            overrides.append(parse_assignment(text))
+        except ValueError as error:
+            fail([f"--set: {error}"])
+    return overrides
+
+
+def load_or_fail(scenario: str, assignments: list[str] | None):
+    overrides = parse_overrides(assignments)
+    try:
+        return load_scenario(scenario, overrides)
+    except ScenarioError as error:
+        fail(error.lines)
+
+
+@app.command("scenarios")
+def list_scenarios() -> None:
+    """List the shipped scenarios."""
+    for name, path in shipped_scenarios().items():
+        try:
+            scenario = load_scenario(path)
+        except ScenarioError as error:
+            typer.echo(f"{name:<22} (invalid: {error.lines[0]})")
+            continue
+        first_line = (
+            scenario.description.strip().splitlines()[0]
+            if scenario.description.strip()
+            else ""
+        )
+        typer.echo(
+            f"{name:<22} {scenario.n_agents:>6} agents, {len(scenario.populations)} "
+            f"populations, {scenario.steps} steps  {first_line}"
+        )
+
+
+@app.command()
+def validate(scenario: ScenarioArgument, set_: SetOption = None) -> None:
+    """Check a scenario: exit 0 when valid, 2 with one line per problem when not."""
+    loaded = load_or_fail(scenario, set_)
+    typer.echo(
+        f"{loaded.source}: valid: {loaded.n_agents} agents in "
+        f"{len(loaded.populations)} populations, {len(loaded.interventions)} "
+        f"interventions, {loaded.steps} steps"
+    )
+
+
+@app.command()
+def run(
+    scenario: ScenarioArgument,
+    steps: Annotated[
+        int | None, typer.Option(min=1, help="Steps to run (default: the scenario's).")
+    ] = None,
+    seed: Annotated[int, typer.Option(min=0, help="Seed of every random draw.")] = 0,
+    out: Annotated[
+        Path | None,
+        typer.Option(help="Output folder (default: runs/<scenario>-seed<seed>/)."),
+    ] = None,
+    set_: SetOption = None,
+    progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
+) -> None:
+    """Run a scenario and write summary.json, model.csv, agents.parquet, report.png."""
+    loaded = load_or_fail(scenario, set_)
+    if out is None:
+        out = Path("runs") / f"{loaded.name}-seed{seed}"
+    if out.exists() and not out.is_dir():
+        fail([f"--out: {out} exists and is not a folder; choose another path"])
+
+    from simulation.model import CoordinationModel
+    from simulation.output import write_run
+
+    logger.info("run %s seed %d into %s", loaded.name, seed, out)
+    model = CoordinationModel(scenario=loaded, rng=seed)
+    model.run(steps, progress=progress)
+    paths = write_run(model, out)
+    print_summary(model.summary())
+    typer.echo(f"\nWrote {', '.join(p.name for p in paths.values())} to {out}/")
+
+
+def print_summary(summary: dict) -> None:
+    """Print a run summary as a small table readable in 80 columns."""
+    action = summary["joint_action"]
+    typer.echo(
+        f"\n{summary['scenario']}: {summary['n_agents']} agents, seed "
+        f"{summary['seed']}, {summary['steps']} steps"
+    )
+    typer.echo(f"{'population':<22}{'n':>7}  final share '{action}'")
+    for name, values in summary["populations"].items():
+        share = values["final_action_share"][action]
+        typer.echo(
+            f"{name:<22}{values['n']:>7}  {share:>6.2f} {'#' * round(share * 30)}"
+        )
+    joint = (
+        f"reached at step {summary['joint_action_step']}"
+        if summary["joint_action_reached"]
+        else "not reached"
+    )
+    converged = (
+        f"converged at step {summary['convergence_step']}"
+        if summary["converged"]
+        else "did not converge"
+    )
+    typer.echo(
+        f"joint action ({action} >= {summary['joint_threshold']:g} everywhere): {joint}"
+    )
+    typer.echo(
+        f"beliefs: {converged} (divergence {summary['belief_divergence_initial']:.3f}"
+        f" -> {summary['belief_divergence_final']:.3f})"
+    )
+
+
+def main() -> None:
+    """Entry point of the ``modelfirst`` console script."""
+    app()
+
+
+__all__ = ["app", "main"]

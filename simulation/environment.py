@@ -1,0 +1,170 @@
+"""The generative process: what each agent observes at each step.
+
+Observations at step ``t`` are computed for every agent at once from the
+state at the end of step ``t - 1`` (a synchronous update):
+
+- ``intervention`` modalities: the active intervention's observation for the
+  agents it reaches, otherwise the ``none`` outcome;
+- ``social`` modalities: the share of an agent's neighbours whose last action
+  was the watched action, binned into the outcomes (an isolated node
+  observes the lowest bin);
+- ``environment`` modalities: sampled from the true likelihood at the true
+  states (true context, true social state, own last action);
+- ``self`` modalities: the agent's own last action.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+
+from scenarios import Intervention, Scenario
+from simulation.metrics import bin_shares
+
+
+class World:
+    """The environment of one model run.
+
+    Parameters
+    ----------
+    scenario : the validated scenario.
+    adjacency : sparse adjacency, shape ``(n, n)``.
+    population_of_node : shape ``(n,)``.
+    rng : draws who an intervention reaches and the environment's outcomes.
+    """
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        adjacency: sp.csr_array,
+        population_of_node: np.ndarray,
+        rng: np.random.Generator,
+    ):
+        self.scenario = scenario
+        self.adjacency = adjacency
+        self.degree = np.asarray(adjacency.sum(axis=1)).ravel()
+        self.population_of_node = population_of_node
+        self.n = len(population_of_node)
+        self.rng = rng
+        self.base_context = scenario.environment.context[population_of_node]
+        self.interventions: list[Intervention] = []
+        self.reached: list[np.ndarray] = []
+        for intervention in scenario.interventions:
+            self.add_intervention(intervention)
+
+    def add_intervention(self, intervention: Intervention) -> np.ndarray:
+        """Schedule ``intervention`` and draw the agents it reaches.
+
+        Returns the boolean mask of reached agents, shape ``(n,)``.
+        """
+        candidates = np.flatnonzero(
+            np.isin(self.population_of_node, intervention.populations)
+        )
+        count = round(intervention.share * len(candidates))
+        chosen = self.rng.choice(candidates, size=count, replace=False)
+        mask = np.zeros(self.n, dtype=bool)
+        mask[chosen] = True
+        if intervention.nodes:
+            mask[list(intervention.nodes)] = True
+        self.interventions.append(intervention)
+        self.reached.append(mask)
+        return mask
+
+    def active(self, step: int) -> list[tuple[Intervention, np.ndarray]]:
+        """Return the interventions active at ``step`` with their reach masks."""
+        return [
+            (intervention, mask)
+            for intervention, mask in zip(self.interventions, self.reached, strict=True)
+            if intervention.active(step)
+        ]
+
+    def true_context(self, step: int) -> np.ndarray:
+        """Return each agent's true context states, shape ``(n, num_factors)``."""
+        context = self.base_context.copy()
+        for intervention, mask in self.active(step):
+            for factor, state in intervention.context.items():
+                context[mask, factor] = state
+        return context
+
+    def neighbour_shares(
+        self, actions: np.ndarray, factor: int, action: int
+    ) -> np.ndarray:
+        """Return the share of each agent's neighbours whose last action is ``action``.
+
+        ``actions`` has shape ``(n, num_factors)`` (action index per factor).
+        Isolated nodes get 0.
+        """
+        taking = (actions[:, factor] == action).astype(np.float32)
+        counts = self.adjacency @ taking
+        with np.errstate(invalid="ignore", divide="ignore"):
+            shares = np.where(self.degree > 0, counts / np.maximum(self.degree, 1), 0.0)
+        return shares
+
+    def _watched(self, action_name: str) -> tuple[int, int]:
+        for index, factor in enumerate(self.scenario.factors):
+            if factor.kind == "control" and action_name in factor.actions:
+                return index, factor.actions.index(action_name)
+        raise KeyError(action_name)  # pragma: no cover - checked on load
+
+    def true_states(self, step: int, actions: np.ndarray) -> np.ndarray:
+        """Return each agent's true state per factor, shape ``(n, num_factors)``."""
+        states = self.true_context(step)
+        for index, factor in enumerate(self.scenario.factors):
+            if factor.kind == "social":
+                shares = self.neighbour_shares(actions, *self._watched(factor.action))
+                states[:, index] = bin_shares(shares, factor.bins)
+            elif factor.kind == "control":
+                states[:, index] = actions[:, index]
+        return states
+
+    def observe(self, step: int, actions: np.ndarray) -> list[np.ndarray]:
+        """Return every agent's observations for ``step``.
+
+        ``actions`` holds each agent's last action per factor, shape
+        ``(n, num_factors)``. Returns one array per modality of shape
+        ``(n, num_outcomes)``, each row a distribution over outcomes.
+        """
+        states = self.true_states(step, actions)
+        active = self.active(step)
+        observations = []
+        for index, modality in enumerate(self.scenario.modalities):
+            one_hot = np.zeros((self.n, modality.num_outcomes), dtype=np.float32)
+            if modality.kind == "intervention":
+                one_hot[:, modality.outcomes.index("none")] = 1.0
+                # The intervention that started last wins where several overlap.
+                ordered = sorted(
+                    (item for item in active if item[0].modality == index),
+                    key=lambda item: item[0].start,
+                )
+                for intervention, mask in ordered:
+                    one_hot[mask] = intervention.observation
+            elif modality.kind == "social":
+                shares = self.neighbour_shares(actions, *self._watched(modality.action))
+                one_hot[np.arange(self.n), bin_shares(shares, modality.bins)] = 1.0
+            elif modality.kind == "self":
+                one_hot[np.arange(self.n), actions[:, modality.depends_on[0]]] = 1.0
+            else:
+                probabilities = self._true_probabilities(index, states, active)
+                outcomes = self._sample(probabilities)
+                one_hot[np.arange(self.n), outcomes] = 1.0
+            observations.append(one_hot)
+        return observations
+
+    def _true_probabilities(
+        self, modality: int, states: np.ndarray, active: list
+    ) -> np.ndarray:
+        """Return each agent's outcome distribution, shape ``(n, num_outcomes)``."""
+        depends = self.scenario.modalities[modality].depends_on
+        index = tuple(states[:, f] for f in depends)
+        base = self.scenario.environment.A[modality]
+        probabilities = base[(slice(None), *index)].T
+        for intervention, mask in active:
+            if modality in intervention.A:
+                changed = intervention.A[modality][(slice(None), *index)].T
+                probabilities = np.where(mask[:, None], changed, probabilities)
+        return probabilities
+
+    def _sample(self, probabilities: np.ndarray) -> np.ndarray:
+        cumulative = np.cumsum(probabilities, axis=1)
+        draws = self.rng.random(self.n)[:, None] * cumulative[:, -1:]
+        return np.minimum((cumulative <= draws).sum(axis=1), probabilities.shape[1] - 1)
