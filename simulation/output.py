@@ -63,22 +63,26 @@ def report_figure(model: CoordinationModel):
     figure, axes = plt.subplots(1, 3, figsize=(16, 5), constrained_layout=True)
 
     shares_axis, divergence_axis, network_axis = axes
+    title_pad = 14 + 11 * len(model.world.interventions)
     last = int(table["step"].iloc[-1])
-    for intervention in model.world.interventions:
+    for row, intervention in enumerate(model.world.interventions):
         stop = last if intervention.stop is None else min(intervention.stop, last + 1)
         if intervention.start > last:
             continue
         for axis in (shares_axis, divergence_axis):
             axis.axvspan(intervention.start - 0.5, stop - 0.5, color="0.85", alpha=0.5)
-        shares_axis.text(
-            intervention.start - 0.3,
-            1.02,
-            intervention.name,
+        # Labels are stacked above the plot so that windows that start together
+        # stay readable.
+        shares_axis.annotate(
+            f"{intervention.name} ({intervention.start}-{stop})",
+            xy=(intervention.start - 0.5, 1.0),
+            xytext=(intervention.start - 0.5, 1.02 + 0.045 * row),
+            textcoords=("data", "axes fraction"),
+            xycoords=("data", "axes fraction"),
             fontsize=7,
-            rotation=90,
-            va="bottom",
             ha="left",
-            clip_on=False,
+            va="bottom",
+            annotation_clip=False,
         )
     for name in scenario.population_names:
         shares_axis.plot(
@@ -104,7 +108,7 @@ def report_figure(model: CoordinationModel):
     shares_axis.set_ylim(-0.02, 1.0)
     shares_axis.set_xlabel("step")
     shares_axis.set_ylabel(f"share choosing '{action}'")
-    shares_axis.set_title("Action share per population", pad=40)
+    shares_axis.set_title("Action share per population", pad=title_pad)
     shares_axis.legend(fontsize=8, loc="lower right")
 
     divergence_axis.plot(
@@ -139,10 +143,10 @@ def report_figure(model: CoordinationModel):
     divergence_axis.set_xlabel("step")
     factors = ", ".join(scenario.factors[f].name for f in scenario.convergence_factors)
     divergence_axis.set_ylabel("Jensen-Shannon divergence (normalised bits)")
-    divergence_axis.set_title(f"Belief divergence over {factors}", pad=40)
+    divergence_axis.set_title(f"Belief divergence over {factors}", pad=title_pad)
     divergence_axis.legend(fontsize=8, loc="upper right")
 
-    draw_network(model, network_axis, colors)
+    draw_network(model, network_axis, colors, title_pad)
     verdict = "reached" if summary["joint_action_reached"] else "not reached"
     converged = "converged" if summary["converged"] else "did not converge"
     figure.suptitle(
@@ -153,7 +157,9 @@ def report_figure(model: CoordinationModel):
     return figure
 
 
-def draw_network(model: CoordinationModel, axis, colors: dict[str, Any]) -> None:
+def draw_network(
+    model: CoordinationModel, axis, colors: dict[str, Any], title_pad: float = 40
+) -> None:
     """Draw the network at the current step: colour by action, marker by population."""
     import networkx as nx
 
@@ -190,7 +196,7 @@ def draw_network(model: CoordinationModel, axis, colors: dict[str, Any]) -> None
                 linewidths=1.0,
                 label=f"{name}: {'acts' if acting else 'does not act'}",
             )
-    axis.set_title(title, pad=40)
+    axis.set_title(title, pad=title_pad)
     axis.set_axis_off()
     axis.legend(
         fontsize=7,
