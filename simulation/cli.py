@@ -43,15 +43,13 @@ def configure(
     ] = False,
 ) -> None:
     logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.WARNING,
+        level=logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
-    if not verbose:
-        for name in ("agents", "scenarios", "simulation"):
-            logging.getLogger(name).setLevel(
-                logging.INFO if verbose else logging.WARNING
-            )
+    # Debug output of the project's own modules only; JAX and Mesa stay quiet.
+    for name in ("agents", "scenarios", "simulation", "benchmarks"):
+        logging.getLogger(name).setLevel(logging.DEBUG if verbose else logging.WARNING)
 
 
 def fail(lines: list[str]) -> None:
@@ -136,7 +134,12 @@ def run(
 
     logger.info("run %s seed %d into %s", loaded.name, seed, out)
     model = CoordinationModel(scenario=loaded, rng=seed)
-    model.run(steps, progress=progress)
+    try:
+        model.run(steps, progress=progress)
+    except FloatingPointError as error:
+        logger.error("run %s seed %d failed: %s", loaded.name, seed, error)
+        typer.echo(f"{loaded.source}: run failed: {error}", err=True)
+        raise typer.Exit(1) from None
     paths = write_run(model, out)
     print_summary(model.summary())
     typer.echo(f"\nWrote {', '.join(p.name for p in paths.values())} to {out}/")
@@ -180,3 +183,15 @@ def main() -> None:
 
 
 __all__ = ["app", "main"]
+
+from simulation.app_cli import app_command  # noqa: E402
+
+app.command("app")(app_command)
+
+from simulation.map_cli import map_command  # noqa: E402
+
+app.command("map")(map_command)
+
+from simulation.sweep_cli import sweep_command  # noqa: E402
+
+app.command("sweep")(sweep_command)
