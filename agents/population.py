@@ -25,7 +25,7 @@ logger = logging.getLogger(__name__)
 
 @dataclass
 class StepResult:
-    """What one population update produced, as numpy arrays.
+    """Numpy arrays produced by one population update.
 
     Attributes
     ----------
@@ -204,7 +204,7 @@ class Population:
     def step(self, observations: list[np.ndarray], step: int) -> StepResult:
         """Update every member from one observation per modality.
 
-        ``observations`` holds one array per modality, shape
+        ``observations`` contains one array per modality, shape
         ``(size, num_outcomes)``, each row a distribution over outcomes.
         """
         obs = [jnp.asarray(o[:, None, :], dtype=jnp.float32) for o in observations]

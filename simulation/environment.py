@@ -120,7 +120,7 @@ class World:
     def observe(self, step: int, actions: np.ndarray) -> list[np.ndarray]:
         """Return every agent's observations for ``step``.
 
-        ``actions`` holds each agent's last action per factor, shape
+        ``actions`` contains each agent's last action per factor, shape
         ``(n, num_factors)``. Returns one array per modality of shape
         ``(n, num_outcomes)``, each row a distribution over outcomes.
         """
