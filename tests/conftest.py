@@ -63,6 +63,12 @@ def load_small():
     return small_scenario
 
 
+@pytest.fixture(scope="session")
+def small_overrides() -> dict[str, dict[str, object]]:
+    """Return the small-size overrides of every shipped scenario, by name."""
+    return {name: dict(values) for name, values in SMALL_OVERRIDES.items()}
+
+
 @pytest.fixture
 def two_camps() -> Scenario:
     """Two-camps with 12 members per camp, mean degree 4 and 6 steps."""
