@@ -31,6 +31,11 @@ from scenarios.errors import Problems
 
 TOLERANCE = 1e-6
 
+# Largest log-preference magnitude in nats. A gap of 1000 nats already makes an
+# outcome certain to be preferred (exp(-1000) is 0 in float64), and the bound
+# keeps gamma * C far inside float32, which the agents compute in.
+MAX_PREFERENCE = 1e3
+
 
 def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
@@ -360,6 +365,14 @@ def parse_preferences(
             path,
             "contains NaN or infinity; write log-preferences as finite numbers "
             "(a large negative number such as -16 for an outcome to avoid)",
+        )
+        return None
+    if np.any(np.abs(vector) > MAX_PREFERENCE):
+        problems.add(
+            path,
+            f"contains a log-preference beyond +-{MAX_PREFERENCE:g} nats; such "
+            "values overflow the agents' float32 arithmetic, and -16 already "
+            "makes an outcome about 10 million times less preferred",
         )
         return None
     return vector
