@@ -240,3 +240,14 @@ def test_every_step_has_one_row(two_camps):
     counts = agents.groupby("step").size()
     assert (counts == two_camps.n_agents).all()
     assert model.summary()["steps"] == 4
+
+
+def test_replicate_seeds_distinct_and_stable():
+    from simulation.sweep import replicate_seeds
+
+    seeds = replicate_seeds(7, 5)
+    assert len(set(seeds)) == 5
+    assert 7 not in seeds
+    assert replicate_seeds(7, 5) == seeds
+    # Spawned children do not depend on how many siblings were spawned.
+    assert replicate_seeds(7, 3) == seeds[:3]

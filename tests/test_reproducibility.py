@@ -83,3 +83,15 @@ def test_different_seeds_differ(two_camps):
         tables.append(model.agent_table)
 
     assert not tables[0].equals(tables[1])
+
+
+def test_sweep_point_equals_run(two_camps):
+    from simulation.sweep import simulate
+
+    result = simulate(two_camps.data, "two-camps", None, [], seed=8, steps=3)
+    model = CoordinationModel(two_camps, record_agents=False, rng=8)
+    model.run(3)
+
+    assert "error" not in result
+    assert result["steps"].equals(model.model_table)
+    assert result["summary"] == model.summary()
