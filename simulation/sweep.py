@@ -59,6 +59,7 @@ class SweepPlan:
     design : ``"grid"``, ``"sobol"``, ``"morris"`` or ``"lhs"``.
     parameters : the dotted paths that vary, in design order.
     points : one mapping from path to value per point, in design order.
+    steps : the number of steps of each point's scenario.
     seeds : the replicate seeds, the same for every point.
     problem : the SALib problem (``names``, ``bounds``) of a sampled design.
     samples : the SALib sample matrix, shape ``(n_points, n_parameters)``,
@@ -69,6 +70,7 @@ class SweepPlan:
     design: str
     parameters: tuple[str, ...]
     points: list[dict[str, Any]]
+    steps: list[int]
     seeds: list[int]
     problem: dict[str, Any] | None = None
     samples: np.ndarray | None = None
@@ -238,7 +240,7 @@ def plan_sweep(
         parameters = tuple(problem["names"])
         design_name = design
     seeds = replicate_seeds(seed, replicates)
-    validate_points(scenario, points)
+    steps = validate_points(scenario, points)
     logger.info(
         "sweep of %s: %d points x %d replicates, design %s",
         scenario.name,
@@ -251,24 +253,35 @@ def plan_sweep(
         design=design_name,
         parameters=parameters,
         points=points,
+        steps=steps,
         seeds=seeds,
         problem=problem,
         samples=matrix,
     )
 
 
-def validate_points(scenario: Scenario, points: Sequence[Mapping[str, Any]]) -> None:
-    """Build every point's scenario and raise one error listing all problems."""
+def validate_points(
+    scenario: Scenario, points: Sequence[Mapping[str, Any]]
+) -> list[int]:
+    """Build every point's scenario and return its number of steps.
+
+    Raises
+    ------
+    ScenarioError
+        With every problem of every point, each line naming its point.
+    """
     problems: list[Problem] = []
     seen: set[str] = set()
+    steps = []
     for point in points:
         try:
-            build_scenario(
+            built = build_scenario(
                 scenario.data,
                 source=scenario.source,
                 path=scenario.path,
                 overrides=list(point.items()),
             )
+            steps.append(built.steps)
         except ScenarioError as error:
             where = ", ".join(f"{path}={value!r}" for path, value in point.items())
             for problem in error.problems:
@@ -282,6 +295,7 @@ def validate_points(scenario: Scenario, points: Sequence[Mapping[str, Any]]) -> 
                     )
     if problems:
         raise ScenarioError(scenario.source, problems)
+    return steps
 
 
 def run_id(data: Mapping[str, Any], point: Mapping[str, Any], seed: int) -> str:
@@ -313,6 +327,11 @@ def simulate(
     """Run one point with one seed: the function that each Dask task calls.
 
     It depends only on its arguments, so a run repeats exactly on any worker.
+    A graph file is read again on the worker, from ``path``'s folder.
+
+    NOTE: a scenario held in memory (``path`` None) resolves a relative
+    ``graph.path`` against each worker's working folder, which on a remote
+    worker may differ from the client's. Give such files as absolute paths.
     The compiled population update is cached per process, so a worker compiles
     once per population shape and reuses it for every later run.
 
@@ -406,13 +425,7 @@ class RunTask:
 def plan_tasks(plan: SweepPlan) -> list[RunTask]:
     """List the runs of a plan, points in design order, replicates inside."""
     tasks = []
-    for index, point in enumerate(plan.points):
-        steps = build_scenario(
-            plan.scenario.data,
-            source=plan.scenario.source,
-            path=plan.scenario.path,
-            overrides=list(point.items()),
-        ).steps
+    for index, (point, steps) in enumerate(zip(plan.points, plan.steps, strict=True)):
         for replicate, seed in enumerate(plan.seeds):
             tasks.append(
                 RunTask(

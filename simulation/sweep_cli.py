@@ -154,6 +154,9 @@ def sweep_command(
 
     if not logging.getLogger("simulation").isEnabledFor(logging.DEBUG):
         # Dask logs every worker start and stop at INFO; keep them for --verbose.
+        # Importing distributed sets its log level, so the import comes first.
+        import distributed  # noqa: F401
+
         logging.getLogger("distributed").setLevel(logging.WARNING)
     overrides = parse_overrides(set_)
     if (grid is None) == (design is None):

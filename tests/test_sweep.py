@@ -17,7 +17,10 @@ from typer.testing import CliRunner
 from scenarios import ScenarioError, load_scenario
 from simulation.cli import app
 from simulation.sweep import (
+    execute,
     grid_points,
+    plan_sweep,
+    plan_tasks,
     read_runs,
     read_steps,
     replicate_seeds,
@@ -305,35 +308,52 @@ def test_scheduler_and_local_cluster_agree(tmp_path, scheduler_address, local_cl
     assert summary["runs"].tolist() == [2, 2]
 
 
+def write_ring(path: Path, n: int) -> Path:
+    """Write a ring of ``n`` nodes as an edge list."""
+    path.write_text("".join(f"{i} {(i + 1) % n}\n" for i in range(n)))
+    return path
+
+
 def test_failing_run_recorded_others_finish(tmp_path, local_client):
     out = tmp_path / "sweep"
-    # A preference of 1e300 passes validation but overflows float32 inside the
-    # run, which raises FloatingPointError for that point only.
-    runs = run_sweep(
-        "two-camps",
-        grid={"populations.hopeful.C.result.gain": [2.0, 1e300]},
-        overrides=TINY,
-        client=local_client,
-        out=out,
-        progress=False,
-    )
-    assert runs["status"].tolist() == ["ok", "failed"]
-    assert runs["error"].iloc[0] == ""
-    assert runs["error"].iloc[1].startswith("FloatingPointError")
-    assert np.isnan(runs["belief_divergence_final"].iloc[1])
-    assert len(list((out / "steps").glob("run-*.parquet"))) == 1
-    summary = pd.read_csv(out / "summary.csv")
-    assert summary["failed"].tolist() == [0, 1]
+    kept = write_ring(tmp_path / "kept.edgelist", 20)
+    removed = write_ring(tmp_path / "removed.edgelist", 20)
+    grid = {"graph.kind": ["file"], "graph.path": [str(kept), str(removed)]}
+    plan = plan_sweep("two-camps", grid=grid, overrides=TINY, replicates=2)
+    # Both files pass validation. Removing one before the runs start makes the
+    # worker's own read of that graph raise, so its two runs fail.
+    removed.unlink()
+    (out / "runs").mkdir(parents=True)
+    (out / "steps").mkdir()
+    execute(plan, plan_tasks(plan), out, local_client, None, None, progress=False)
 
+    runs = read_runs(out).sort_values(["graph.path", "replicate"])
+    assert len(runs) == 4
+    assert runs["status"].tolist() == ["ok", "ok", "failed", "failed"]
+    assert runs["error"].iloc[0] == ""
+    assert runs["error"].iloc[2].startswith("ScenarioError")
+    assert "was not found" in runs["error"].iloc[2]
+    assert np.isnan(runs["belief_divergence_final"].iloc[2])
+    assert len(list((out / "steps").glob("run-*.parquet"))) == 2
+
+
+def test_existing_runs_need_resume(tmp_path, local_client):
+    out = tmp_path / "sweep"
+    common = {
+        "grid": {"interventions.campaign.start": [3]},
+        "overrides": TINY,
+        "client": local_client,
+        "out": out,
+        "progress": False,
+    }
+    first = run_sweep("two-camps", **common)
+    assert first["status"].tolist() == ["ok"]
+    summary = pd.read_csv(out / "summary.csv")
+    assert summary["failed"].tolist() == [0]
     with pytest.raises(ValueError, match="--resume"):
-        run_sweep(
-            "two-camps",
-            grid={"populations.hopeful.C.result.gain": [2.0, 1e300]},
-            overrides=TINY,
-            client=local_client,
-            out=out,
-            progress=False,
-        )
+        run_sweep("two-camps", **common)
+    again = run_sweep("two-camps", resume=True, **common)
+    assert again["run_id"].tolist() == first["run_id"].tolist()
 
 
 @pytest.mark.parametrize(
@@ -375,7 +395,7 @@ def test_sampled_design_writes_sensitivity(
     assert (out / "surface.png").stat().st_size > 0
 
 
-def test_resume_after_kill_skips_finished_runs(tmp_path):
+def test_resume_after_kill_skips_finished_runs(tmp_path, local_client):
     out = tmp_path / "sweep"
     # 6 points x 2 replicates = 12 runs of 20 steps, about 0.3 s each.
     command = [
@@ -421,11 +441,19 @@ def test_resume_after_kill_skips_finished_runs(tmp_path):
     }
     assert 2 <= len(before) < 12
 
-    finished = subprocess.run(
-        [*command, "--resume"], env=ENV, capture_output=True, text=True, timeout=300
+    # The same sweep through the Python API gives the same run ids, so the
+    # runs finished by the killed command are skipped.
+    resumed = run_sweep(
+        "two-camps",
+        grid={"interventions.campaign.start": [1, 2, 3, 4, 5, 6]},
+        overrides={**TINY, "scenario.steps": 20},
+        replicates=2,
+        client=local_client,
+        out=out,
+        resume=True,
+        progress=False,
     )
-    assert finished.returncode == 0, finished.stderr
-    assert "12 runs, 0 failed" in finished.stdout
+    assert len(resumed) == 12
 
     after = {
         path.name: path.stat().st_mtime_ns
