@@ -39,8 +39,15 @@ def kernel_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_notebooks_found():
-    names = [path.name for path in NOTEBOOKS]
-    assert "01_one_agent.ipynb" in names
+    names = {path.stem for path in NOTEBOOKS}
+    lessons = {
+        "01_one_agent",
+        "02_same_values_different_models",
+        "03_what_an_intervention_signals",
+        "04_networks_and_echo_chambers",
+        "05_coordination_surface",
+    }
+    assert lessons <= names, f"missing notebooks: {sorted(lessons - names)}"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
