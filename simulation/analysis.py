@@ -628,14 +628,12 @@ def map_figure(scenario_map: ScenarioMap):
     Returns a matplotlib figure; bars of populations an intervention does not
     target are hatched and faded.
     """
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
+    # A pyplot-free Figure leaves the caller's backend alone.
+    from matplotlib.figure import Figure
 
     scenario = scenario_map.scenario
     context = [scenario.factors[f] for f in scenario.context_factors]
-    figure = plt.figure(figsize=(15, 10), constrained_layout=True)
+    figure = Figure(figsize=(15, 10), layout="constrained")
     grid = figure.add_gridspec(2, 1, height_ratios=[1, 1])
     top = grid[0].subgridspec(1, 2, width_ratios=[1, 1.6])
     bottom = grid[1].subgridspec(1, len(context) + 1)

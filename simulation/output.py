@@ -30,9 +30,6 @@ def write_run(model: CoordinationModel, out: Path) -> dict[str, Path]:
     model.agent_table.to_parquet(paths["agents.parquet"], index=False)
     figure = report_figure(model)
     figure.savefig(paths["report.png"], dpi=110, metadata={"Software": None})
-    import matplotlib.pyplot as plt
-
-    plt.close(figure)
     logger.info("wrote %s", ", ".join(str(p) for p in paths.values()))
     return paths
 
@@ -50,17 +47,17 @@ def population_colors(model: CoordinationModel) -> dict[str, Any]:
 
 def report_figure(model: CoordinationModel):
     """Draw the run report: action shares, belief divergence and the network."""
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
+    # A pyplot-free Figure leaves the caller's backend alone (a notebook keeps
+    # showing its own figures inline).
+    from matplotlib.figure import Figure
 
     scenario = model.scenario
     table = model.model_table
     summary = model.summary()
     colors = population_colors(model)
     action = scenario.joint_action_name
-    figure, axes = plt.subplots(1, 3, figsize=(16, 5), constrained_layout=True)
+    figure = Figure(figsize=(16, 5), layout="constrained")
+    axes = figure.subplots(1, 3)
 
     shares_axis, divergence_axis, network_axis = axes
     title_pad = 14 + 11 * len(model.world.interventions)

@@ -40,10 +40,6 @@ def write_reports(plan: SweepPlan, runs: pd.DataFrame, out: Path) -> dict[str, P
         sensitivity.to_csv(paths["sensitivity"], index=False)
     figure = surface_figure(plan, table, sensitivity)
     figure.savefig(paths["surface"], dpi=110)
-
-    import matplotlib.pyplot as plt
-
-    plt.close(figure)
     return paths
 
 
@@ -207,17 +203,24 @@ def surface_figure(
     parameter gives lines with 95% intervals. A sampled design gives bar
     charts of its sensitivity indices.
     """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = _FigureFactory()
     title = f"{plan.scenario.name}: {len(plan.points)} points x {len(plan.seeds)} seeds"
     if plan.design != "grid":
         return _sensitivity_bars(plt, plan, sensitivity, title)
     if len(plan.parameters) == 1:
         return _lines(plt, plan, table, title)
     return _heatmap(plt, plan, table, title)
+
+
+class _FigureFactory:
+    """Create figures without pyplot, so the caller's backend is left alone."""
+
+    @staticmethod
+    def subplots(*args: Any, figsize=None, layout=None, **kwargs: Any):
+        from matplotlib.figure import Figure
+
+        figure = Figure(figsize=figsize, layout=layout)
+        return figure, figure.subplots(*args, **kwargs)
 
 
 def _levels(plan: SweepPlan, path: str) -> list[Any]:
