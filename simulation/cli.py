@@ -195,3 +195,7 @@ app.command("map")(map_command)
 from simulation.sweep_cli import sweep_command  # noqa: E402
 
 app.command("sweep")(sweep_command)
+
+from simulation.app_cli import app_command  # noqa: E402
+
+app.command("app")(app_command)
