@@ -184,18 +184,12 @@ def main() -> None:
 
 __all__ = ["app", "main"]
 
+# The other commands live in their own modules, which import this one for the
+# shared options, so they are registered after everything above is defined.
 from simulation.app_cli import app_command  # noqa: E402
-
-app.command("app")(app_command)
-
 from simulation.map_cli import map_command  # noqa: E402
-
-app.command("map")(map_command)
-
 from simulation.sweep_cli import sweep_command  # noqa: E402
 
+app.command("map")(map_command)
 app.command("sweep")(sweep_command)
-
-from simulation.app_cli import app_command  # noqa: E402
-
 app.command("app")(app_command)

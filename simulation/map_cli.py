@@ -6,12 +6,14 @@ import json
 import logging
 import textwrap
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from simulation.analysis import ScenarioMap, map_scenario
 from simulation.cli import ScenarioArgument, SetOption, fail, load_or_fail
+
+if TYPE_CHECKING:
+    from simulation.analysis import ScenarioMap
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +37,8 @@ def map_command(
         out = Path("runs") / f"{loaded.name}-map"
     if out.exists() and not out.is_dir():
         fail([f"--out: {out} exists and is not a folder; choose another path"])
+
+    from simulation.analysis import map_scenario
 
     scenario_map = map_scenario(loaded)
     print_map(scenario_map)
