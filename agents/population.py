@@ -214,7 +214,10 @@ class Population:
         ``observations`` contains one array per modality, shape
         ``(size, num_outcomes)``, each row a distribution over outcomes.
         """
-        obs = [jnp.asarray(o[:, None, :], dtype=jnp.float32) for o in observations]
+        # Numpy arrays go straight into the compiled call, which converts them
+        # itself. A jnp.asarray per modality added about 1 ms per step at
+        # 10,000 agents on a 2-core machine.
+        obs = [np.asarray(o, dtype=np.float32)[:, None, :] for o in observations]
         qs, q_pi, neg_efe, actions, next_prior = update(
             self.agent, obs, self.prior, self.step_keys(step)
         )

@@ -1,7 +1,9 @@
 """Run the benchmarks and write ``docs/benchmarks.md``.
 
-Usage: ``python -m benchmarks [--quick] [--out PATH] [--seed S]``. The last
-two lines printed are ``kernel_ratio X`` and ``naive_speedup Y``.
+Usage: ``python -m benchmarks [--quick] [--out PATH] [--seed S] [--label TEXT]
+[--before JSON]``. The results also go to ``<stem>.json`` next to the page, and
+``--before`` takes such a file from an earlier run to add a before-and-after
+table. The last two lines printed are ``kernel_ratio X`` and ``naive_speedup Y``.
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ class Plan:
 FULL = Plan(
     kernel_agents=10_000,
     kernel_steps=10,
-    kernel_repeats=7,
+    kernel_repeats=15,
     naive_agents=1_000,
     naive_steps=5,
     naive_model_steps=20,
@@ -55,7 +57,7 @@ FULL = Plan(
 QUICK = Plan(
     kernel_agents=10_000,
     kernel_steps=5,
-    kernel_repeats=3,
+    kernel_repeats=7,
     naive_agents=1_000,
     naive_steps=2,
     naive_model_steps=10,
@@ -96,7 +98,9 @@ def measure_sweep(plan: Plan, seed: int) -> dict[str, object]:
     return {"measured": True, **result}
 
 
-def run(plan: Plan, command: str, seed: int = 0) -> dict[str, object]:
+def run(
+    plan: Plan, command: str, seed: int = 0, label: str = "working tree"
+) -> dict[str, object]:
     """Run every measurement of ``plan`` and return the results."""
     from benchmarks.common import machine
     from benchmarks.kernel import measure_kernel_ratio
@@ -106,6 +110,7 @@ def run(plan: Plan, command: str, seed: int = 0) -> dict[str, object]:
     started = time.perf_counter()
     results: dict[str, object] = {
         "command": command,
+        "label": label,
         "date": datetime.date.today().isoformat(),
         "machine": machine(),
     }
@@ -151,6 +156,16 @@ def main(argv: list[str] | None = None) -> None:
         "<stem>-scaling.png (default: docs/benchmarks.md)",
     )
     parser.add_argument("--seed", type=int, default=0, help="seed of every model")
+    parser.add_argument(
+        "--label",
+        default="working tree",
+        help="name of the code being measured, shown in before-and-after tables",
+    )
+    parser.add_argument(
+        "--before",
+        type=Path,
+        help="results JSON of an earlier run to compare with (default: none)",
+    )
     arguments = parser.parse_args(argv)
 
     os.environ.setdefault("JAX_PLATFORMS", "cpu")
@@ -159,12 +174,17 @@ def main(argv: list[str] | None = None) -> None:
     )
     logging.getLogger("benchmarks").setLevel(logging.INFO)
 
-    from benchmarks.report import write_report
+    from benchmarks.report import read_results, write_report, write_results
 
+    before = None
+    if arguments.before is not None:
+        before = read_results(arguments.before)
     command = "python -m benchmarks" + (" --quick" if arguments.quick else "")
-    results = run(QUICK if arguments.quick else FULL, command, arguments.seed)
-    plot = write_report(results, arguments.out)
-    print(f"wrote {arguments.out} and {plot}")
+    plan = QUICK if arguments.quick else FULL
+    results = run(plan, command, arguments.seed, arguments.label)
+    data = write_results(results, arguments.out.with_suffix(".json"))
+    plot = write_report(results, arguments.out, before)
+    print(f"wrote {arguments.out}, {plot} and {data}")
     print(f"kernel_ratio {results['kernel']['ratio'].median:.3f}")
     print(f"naive_speedup {results['naive']['speedup'].median:.1f}")
 

@@ -22,14 +22,6 @@ from simulation import CoordinationModel
 logger = logging.getLogger(__name__)
 
 
-def time_model_steps(model: CoordinationModel, steps: int) -> float:
-    """Return the mean wall-clock seconds per step over ``steps`` model steps."""
-    start = time.perf_counter()
-    for _ in range(steps):
-        model.step()
-    return (time.perf_counter() - start) / steps
-
-
 def kernel_inputs(model: CoordinationModel) -> list[tuple]:
     """Return ``(agent, observations, prior, keys)`` for each population.
 
@@ -50,18 +42,25 @@ def kernel_inputs(model: CoordinationModel) -> list[tuple]:
     return inputs
 
 
-def time_kernel_steps(inputs: list[tuple], steps: int) -> float:
-    """Return the mean seconds per step of the bare compiled update.
+def time_kernel_step(inputs: list[tuple]) -> float:
+    """Return the seconds of one bare kernel step.
 
-    One step is one call per population, waited on until its results exist.
+    One step is one compiled update per population, each waited on until its
+    results exist.
     """
     from agents.population import update
 
     start = time.perf_counter()
-    for _ in range(steps):
-        for arguments in inputs:
-            jax.block_until_ready(update(*arguments))
-    return (time.perf_counter() - start) / steps
+    for arguments in inputs:
+        jax.block_until_ready(update(*arguments))
+    return time.perf_counter() - start
+
+
+def time_model_step(model: CoordinationModel) -> float:
+    """Return the seconds of one model step."""
+    start = time.perf_counter()
+    model.step()
+    return time.perf_counter() - start
 
 
 def measure_kernel_ratio(
@@ -69,11 +68,12 @@ def measure_kernel_ratio(
 ) -> dict[str, object]:
     """Measure the model step against the kernel step at ``n_agents`` agents.
 
-    Both models (with and without the per-agent table) and the kernel are
-    timed in turn within each repeat, ``steps`` steps each, so a slow moment
-    of the machine falls on all three. Returns per-step seconds and the two
-    ratios, each as a :class:`Spread` over the repeats, plus the one-off
-    build and first-step (compile) seconds.
+    Both models (with and without the per-agent table) and the kernel take
+    turns step by step, ``steps`` steps each per repeat, so a slow moment of
+    the machine falls on all three. Each repeat gives one ratio, the model's
+    mean step over the kernel's mean step in that repeat. Returns per-step
+    seconds and the two ratios, each as a :class:`Spread` over the repeats,
+    plus the one-off build and first-step (compile) seconds.
     """
     scenario = scaled_scenario(n_agents)
 
@@ -88,20 +88,34 @@ def measure_kernel_ratio(
     lean.step()
 
     inputs = kernel_inputs(lean)
-    time_kernel_steps(inputs, 1)
 
-    model_full, model_lean, kernel = [], [], []
+    timers = {
+        "kernel": lambda: time_kernel_step(inputs),
+        "full": lambda: time_model_step(full),
+        "lean": lambda: time_model_step(lean),
+    }
+    names = list(timers)
+    time_kernel_step(inputs)
+    totals: dict[str, list[float]] = {name: [] for name in names}
     for repeat in range(repeats):
-        kernel.append(time_kernel_steps(inputs, steps))
-        model_full.append(time_model_steps(full, steps))
-        model_lean.append(time_model_steps(lean, steps))
+        spent = dict.fromkeys(names, 0.0)
+        for step in range(steps):
+            # The three sides take turns step by step, and the order rotates,
+            # so a burst of load from other processes, or a cache warmed by the
+            # side before, falls on all of them alike.
+            for offset in range(len(names)):
+                name = names[(step + repeat + offset) % len(names)]
+                spent[name] += timers[name]()
+        for name in names:
+            totals[name].append(spent[name] / steps)
         logger.info(
             "kernel ratio repeat %d: model %.4f s, lean %.4f s, kernel %.4f s",
             repeat,
-            model_full[-1],
-            model_lean[-1],
-            kernel[-1],
+            totals["full"][-1],
+            totals["lean"][-1],
+            totals["kernel"][-1],
         )
+    model_full, model_lean, kernel = totals["full"], totals["lean"], totals["kernel"]
 
     return {
         "n_agents": n_agents,

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Any
 
 from benchmarks.common import Spread
 
@@ -50,8 +52,93 @@ def _machine_lines(machine: dict[str, object]) -> list[str]:
     ]
 
 
-def render(results: dict[str, object], plot_name: str) -> str:
-    """Return the Markdown page for ``results`` as produced by ``__main__``."""
+def to_json(value: Any) -> Any:
+    """Return ``value`` with every :class:`Spread` replaced by its dict."""
+    if isinstance(value, Spread):
+        return value.as_dict()
+    if isinstance(value, dict):
+        return {key: to_json(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [to_json(item) for item in value]
+    return value
+
+
+def from_json(value: Any) -> Any:
+    """Invert :func:`to_json`: dicts with exactly a spread's keys become spreads."""
+    if isinstance(value, dict):
+        if set(value) == {"median", "low", "high", "count"}:
+            return Spread(**value)
+        return {key: from_json(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [from_json(item) for item in value]
+    return value
+
+
+def write_results(results: dict[str, object], path: Path) -> Path:
+    """Write ``results`` as JSON to ``path`` and return the path."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(to_json(results), indent=1) + "\n", encoding="utf-8")
+    return path
+
+
+def read_results(path: Path) -> dict[str, Any]:
+    """Read results written by :func:`write_results`.
+
+    Raises ``ValueError`` naming the file when it is not such a results file.
+    """
+    path = Path(path)
+    try:
+        results = from_json(json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, json.JSONDecodeError) as error:
+        raise ValueError(f"{path}: cannot read benchmark results: {error}") from error
+    missing = [key for key in ("command", "kernel", "naive") if key not in results]
+    if missing:
+        raise ValueError(
+            f"{path}: missing {missing}; pass a .json file that "
+            "`python -m benchmarks` wrote next to its page"
+        )
+    return results
+
+
+def _before_after_lines(results: dict[str, Any], before: dict[str, Any]) -> list[str]:
+    rows = [
+        ("kernel ratio, `record_agents=True`", "kernel", "ratio", 1.0),
+        ("kernel ratio, `record_agents=False`", "kernel", "lean_ratio", 1.0),
+        ("model ms per step, `record_agents=True`", "kernel", "model_step_s", 1e3),
+        ("model ms per step, `record_agents=False`", "kernel", "lean_step_s", 1e3),
+        ("bare kernel ms per step", "kernel", "kernel_step_s", 1e3),
+        ("naive speed-up", "naive", "speedup", 1.0),
+    ]
+    lines = [
+        "## Before and after",
+        "",
+        f"Before: `{before['command']}` on {before['date']}, measuring "
+        f"{before.get('label', 'an earlier version')}. After: this run, measuring "
+        f"{results.get('label', 'the working tree')}. Both at "
+        f"{results['kernel']['n_agents']:,} agents for the kernel and "
+        f"{results['naive']['n_agents']:,} for the naive design.",
+        "",
+        "| measure | before | after |",
+        "| --- | --- | --- |",
+    ]
+    for label, section, key, scale in rows:
+        lines.append(
+            f"| {label} | {before[section][key].format(scale)} | "
+            f"{results[section][key].format(scale)} |"
+        )
+    return [*lines, ""]
+
+
+def render(
+    results: dict[str, object],
+    plot_name: str,
+    before: dict[str, Any] | None = None,
+) -> str:
+    """Return the Markdown page for ``results`` as produced by ``__main__``.
+
+    ``before``, results of an earlier run, adds a before-and-after table.
+    """
     command = results["command"]
     kernel = results["kernel"]
     naive = results["naive"]
@@ -64,8 +151,9 @@ def render(results: dict[str, object], plot_name: str) -> str:
         f"Produced by `{command}` on {results['date']}, which took "
         f"{results['elapsed_s'] / 60:.1f} minutes. Every ratio is taken within "
         "one run, with both sides timed in turn in each repeat, so load on the "
-        "machine falls on both sides alike. Values are medians over repeats "
-        "with the minimum and maximum in brackets.",
+        "machine falls on both sides alike, and is the median of the ratios of "
+        "the repeats. Values are medians over repeats with the minimum and "
+        "maximum in brackets.",
         "",
         "## Machine",
         "",
@@ -93,12 +181,14 @@ def render(results: dict[str, object], plot_name: str) -> str:
         f"Command: `{command}`. Scenario `ai-infrastructure` scaled to "
         f"{kernel['n_agents']:,} agents "
         f"({', '.join(f'{k} {v:,}' for k, v in kernel['population_sizes'].items())})"
-        f", {kernel['repeats']} repeats of {kernel['steps']} steps each. The "
-        "kernel is `agents.population.update`, the compiled pymdp step, called "
-        "once per population on the model's own agents, priors and keys with "
-        "one fixed set of observations. The model step adds the environment's "
-        "observations, key derivation, conversion to numpy, metrics and data "
-        "collection.",
+        f", {kernel['repeats']} repeats of {kernel['steps']} steps each; within "
+        "a repeat the kernel and the two models take turns step by step, in a "
+        "rotating order. The kernel is `agents.population.update`, the "
+        "compiled pymdp step, called once per population on the model's own "
+        "agents, priors and keys with one fixed set of observations. The model "
+        "step adds the environment's observations (passed to the update as "
+        "numpy arrays), key derivation, conversion of the results to numpy, "
+        "metrics and data collection.",
         "",
         "| what | ms per step | ratio to kernel |",
         "| --- | --- | --- |",
@@ -111,6 +201,10 @@ def render(results: dict[str, object], plot_name: str) -> str:
         f"Building the model took {kernel['build_s']:.1f} s and its first step, "
         f"which compiles the update, {kernel['first_step_s']:.1f} s.",
         "",
+    ]
+    if before is not None:
+        lines += _before_after_lines(results, before)
+    lines += [
         "## Naive design",
         "",
         f"Command: `{command}`. {naive['n_agents']:,} agents. The naive design "
@@ -185,14 +279,23 @@ def render(results: dict[str, object], plot_name: str) -> str:
     return "\n".join(lines)
 
 
-def write_report(results: dict[str, object], path: Path) -> Path:
+def write_report(
+    results: dict[str, object], path: Path, before: dict[str, Any] | None = None
+) -> Path:
     """Write the Markdown page and its plot; return the plot's path."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     plot = path.with_name(f"{path.stem}-scaling.png")
     plot_scaling(results["scaling"], plot)
-    path.write_text(render(results, plot.name), encoding="utf-8")
+    path.write_text(render(results, plot.name, before), encoding="utf-8")
     return plot
 
 
-__all__ = ["Spread", "plot_scaling", "render", "write_report"]
+__all__ = [
+    "Spread",
+    "plot_scaling",
+    "read_results",
+    "render",
+    "write_report",
+    "write_results",
+]

@@ -47,6 +47,18 @@ def seed_sequence(rng: RngLike) -> np.random.SeedSequence:
     raise TypeError(f"rng must be an int, a numpy Generator or None, got {rng!r}")
 
 
+def node_rows(nodes: np.ndarray) -> slice | np.ndarray:
+    """Return a slice over sorted, unique ``nodes`` if they form one block.
+
+    Other ``nodes`` come back unchanged. Indexing with the slice gives a view,
+    so the populations of a stochastic block graph, which occupy contiguous
+    blocks of nodes, step without copying rows.
+    """
+    if len(nodes) and int(nodes[-1]) - int(nodes[0]) + 1 == len(nodes):
+        return slice(int(nodes[0]), int(nodes[-1]) + 1)
+    return nodes
+
+
 class CoordinationModel(mesa.Model):
     """Populations with different generative models acting on one network.
 
@@ -111,6 +123,7 @@ class CoordinationModel(mesa.Model):
                 )
             )
         self.groups = [p.nodes for p in self.populations]
+        self.rows = [node_rows(p.nodes) for p in self.populations]
 
         # Mesa agents: one view per node.
         cells = list(self.network.all_cells)
@@ -156,9 +169,8 @@ class CoordinationModel(mesa.Model):
         step = self.steps
         observations = self.world.observe(step, self.actions)
         next_actions = self.actions.copy()
-        for population in self.populations:
-            rows = [o[population.nodes] for o in observations]
-            result = population.step(rows, step)
+        for population, rows in zip(self.populations, self.rows, strict=True):
+            result = population.step([o[rows] for o in observations], step)
             population.check_finite(step)
             next_actions[np.ix_(population.nodes, population.control_factors)] = (
                 result.actions
@@ -228,9 +240,9 @@ class CoordinationModel(mesa.Model):
     def beliefs(self, factor: int) -> np.ndarray:
         """Return every agent's posterior over ``factor``, shape ``(n, num_states)``."""
         num_states = self.scenario.factors[factor].num_states
-        out = np.zeros((self.scenario.n_agents, num_states), dtype=np.float32)
-        for population in self.populations:
-            out[population.nodes] = population.qs[factor]
+        out = np.empty((self.scenario.n_agents, num_states), dtype=np.float32)
+        for population, rows in zip(self.populations, self.rows, strict=True):
+            out[rows] = population.qs[factor]
         return out
 
     def joint_shares(self) -> np.ndarray:

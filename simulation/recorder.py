@@ -48,7 +48,10 @@ class Recorder:
         self.agent_id = np.zeros(scenario.n_agents, dtype=np.int64)
         for agent in model.agents:
             self.agent_id[agent.node] = agent.unique_id
-        self.agent_steps: list[dict[str, np.ndarray]] = []
+        self.agent_steps: list[dict[str, Any]] = []
+        self.belief_factors = [
+            index for index, f in enumerate(scenario.factors) if f.kind != "control"
+        ]
 
     def _reporter(self, name: str):
         return lambda model: self.current[name]
@@ -57,8 +60,16 @@ class Recorder:
         """Record the current state as the row for ``model.steps``."""
         model = self.model
         scenario = model.scenario
-        qs = [model.beliefs(f) for f in range(len(scenario.factors))]
         factors = scenario.convergence_factors
+        # Full (n_agents, num_states) arrays only for the factors that the total
+        # divergence or the agent table reads; the rest stay per population.
+        needed = set(factors)
+        if model.record_agents:
+            needed.update(self.belief_factors)
+        qs = [
+            model.beliefs(f) if f in needed else None
+            for f in range(len(scenario.factors))
+        ]
         row: dict[str, Any] = {"step": model.steps}
         shares = model.joint_shares()
         row["joint_action"] = bool(np.all(shares >= scenario.joint_threshold))
@@ -67,9 +78,8 @@ class Recorder:
             qs, factors, model.groups
         )
         for population in model.populations:
-            within = [q[population.nodes] for q in qs]
             row[f"divergence.{population.name}"] = metrics.belief_divergence(
-                within, factors
+                population.qs, factors
             )
         for population in model.populations:
             for factor_index in scenario.control_factors:
@@ -85,7 +95,7 @@ class Recorder:
             self.agent_steps.append(
                 {
                     "action": model.actions[:, scenario.joint_factor].astype(np.int8),
-                    "qs": [q.astype(np.float32) for q in qs],
+                    "qs": qs,
                 }
             )
 

@@ -10,7 +10,7 @@ import pytest
 from benchmarks.__main__ import Plan, read_app_step, run
 from benchmarks.common import Spread, population_sizes, scaled_scenario
 from benchmarks.naive import NaiveModel
-from benchmarks.report import write_report
+from benchmarks.report import read_results, render, write_report, write_results
 from simulation import CoordinationModel
 
 
@@ -102,3 +102,33 @@ def test_harness_writes_report(tmp_path):
     assert results["scaling"][0]["peak_rss_bytes"] > 0
     for key in ("python", "jax", "pymdp", "mesa", "numpy"):
         assert key in results["machine"]["versions"]
+    assert "## Before and after" not in text
+
+    # The same results, read back as an earlier run with a higher ratio, give
+    # a before-and-after table.
+    before = read_results(write_results(results, tmp_path / "before.json"))
+    before["label"] = "the old model"
+    before["kernel"]["ratio"] = Spread(2.0, 1.5, 3.0, 4)
+    compared = render(results, "plot.png", before)
+    row = re.search(r"^\| kernel ratio, `record_agents=True` \| (.*)$", compared, re.M)
+    assert row is not None
+    assert row.group(1).startswith("2 (1.5–3, n=4) | ")
+    assert "measuring the old model" in compared
+
+
+def test_results_json_round_trip(tmp_path):
+    results = {
+        "command": "python -m benchmarks",
+        "kernel": {"ratio": Spread(1.25, 1.0, 2.0, 3), "n_agents": 10},
+        "naive": {"speedup": Spread(120.0, 100.0, 150.0, 5)},
+        "scaling": [{"step_s": Spread(0.5, 0.25, 1.0, 2)}],
+    }
+    path = write_results(results, tmp_path / "bench.json")
+    assert read_results(path) == results
+
+
+def test_read_results_rejects_other_json(tmp_path):
+    path = tmp_path / "other.json"
+    path.write_text('{"command": "x"}')
+    with pytest.raises(ValueError, match=r"missing \['kernel', 'naive'\]"):
+        read_results(path)
