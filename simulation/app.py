@@ -24,6 +24,7 @@ import solara.lab
 
 from scenarios import Intervention, ScenarioError, load_scenario, shipped_scenarios
 from simulation import app_views
+from simulation.app_map import ModelMapView
 from simulation.model import CoordinationModel
 
 logger = logging.getLogger(__name__)
@@ -520,8 +521,12 @@ def ApplyNow(model: solara.Reactive, version: solara.Reactive):  # noqa: N802
 
 
 @solara.component
-def Views(model: AppModel, version: int):  # noqa: N802
-    """Show the info lines, network, time series, histograms and model map."""
+def Views(model: AppModel, version: solara.Reactive):  # noqa: N802
+    """Show the info lines, network, time series, histograms and model map.
+
+    Only this component and the step counter read ``version``, so a step
+    re-renders them and leaves the controls on the left alone.
+    """
     context = [
         (f, s)
         for f, factor in enumerate(model.scenario.factors)
@@ -533,27 +538,28 @@ def Views(model: AppModel, version: int):  # noqa: N802
         for f, s in context
     ]
     shown = solara.use_reactive(labels[0] if labels else "")
-    if shown.value not in labels and labels:
-        shown.set(labels[0])
-        return
-    factor, state = context[labels.index(shown.value)] if labels else (0, 0)
+    # A newly loaded scenario may lack the belief shown before: show its first.
+    label = shown.value if shown.value in labels else next(iter(labels), "")
+    factor, state = context[labels.index(label)] if labels else (0, 0)
+    views = solara.use_memo(app_views.ViewSet, dependencies=[model])
+    images = solara.use_memo(
+        lambda: views.render(model, factor, state),
+        dependencies=[model, version.value, model.steps, factor, state],
+    )
 
     solara.Text(info_line(model), classes=["mf-info"])
     solara.Text(observed_line(model), classes=["mf-observed"])
     if labels:
-        solara.Select("belief shown", values=labels, value=shown)
+        solara.Select("belief shown", values=labels, value=label, on_value=shown.set)
+    formats = app_views.IMAGE_FORMATS
     with solara.Columns([1, 1]):
         with solara.Column():
-            solara.FigureMatplotlib(
-                app_views.network_figure(model, factor, state), format="png"
-            )
-            solara.FigureMatplotlib(
-                app_views.histogram_figure(model, factor, state), format="png"
-            )
+            for name in ("network", "histograms"):
+                solara.Image(images[name], format=formats[name])
         with solara.Column():
-            solara.FigureMatplotlib(app_views.shares_figure(model), format="png")
-            solara.FigureMatplotlib(app_views.divergence_figure(model), format="png")
-    app_views.ModelMapView(model)
+            for name in ("shares", "divergence"):
+                solara.Image(images[name], format=formats[name])
+    ModelMapView(model)
     solara.Text(f"Views drawn at step {model.steps}", classes=["mf-views-step"])
 
 
@@ -625,7 +631,7 @@ def Page():  # noqa: N802
             ApplyNow(model, version)
             ParameterInputs(parameters, list(model.value.catalogue))
         with solara.Column():
-            Views(model.value, version.value)
+            Views(model.value, version)
 
 
 page = Page

@@ -1,23 +1,29 @@
-"""Views of the browser app: the network, time series, histograms, model map.
+"""Views of the browser app: the network, time series and belief histograms.
 
-Each figure function takes a model and returns a ``matplotlib.figure.Figure``
-(built without pyplot, so nothing is kept in a global figure registry); the
-Solara components at the bottom wrap them. Every view is redrawn after each
-step, so each one draws a few hundred artists at most.
+Each view keeps one figure per model and redraws only what a step changes
+(see :mod:`simulation.app_blit`): marker colours on the network, line data on
+the time series, bar heights on the histograms. Axes, legends and the
+network's edges are drawn again only when the view's layout key changes, for
+example when the time axis has to grow. :class:`ViewSet` holds the views of
+one model and renders them as images.
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
-from typing import TYPE_CHECKING, Any
+import math
+from typing import TYPE_CHECKING
 
 import numpy as np
-import solara
+import pandas as pd
+from matplotlib.collections import LineCollection
 from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from matplotlib.ticker import MaxNLocator
 
+from simulation.app_blit import BlitFigure, LayoutKeyed
+from simulation.metrics import first_sustained
 from simulation.output import population_colors
 
 if TYPE_CHECKING:
@@ -31,6 +37,21 @@ MAX_DRAWN_NODES = 2000
 MARKERS = "os^Dvp*h"
 # One hue per action of the joint factor; the shade shows belief.
 ACTION_COLORS = ("#6a3d9a", "#e08000", "#2ca02c", "#1f77b4", "#8c564b")
+# Grey of the spans that mark an intervention's active steps.
+WINDOW_GREY = "0.88"
+# The page shows each figure about 570 pixels wide in a 1600-pixel window, so
+# 6.4-inch figures at 90 dpi (576 pixels) are drawn at about the size shown.
+DPI = 90
+# Image format per view: JPEG for the network, whose edges leave little for
+# PNG's compression to gain (see simulation.app_blit), PNG for the charts.
+IMAGE_FORMATS = {
+    "network": "jpeg",
+    "histograms": "png",
+    "shares": "png",
+    "divergence": "png",
+}
+# The time axis starts this long and doubles whenever the run passes its end.
+FIRST_TIME_AXIS = 10
 
 
 def drawn_sample(model: AppModel) -> tuple[np.ndarray, dict[int, np.ndarray]]:
@@ -57,319 +78,401 @@ def drawn_sample(model: AppModel) -> tuple[np.ndarray, dict[int, np.ndarray]]:
     return sample
 
 
-def shade(base: str, strength: np.ndarray) -> np.ndarray:
-    """Mix white with ``base``: strength 0 gives a pale tint, 1 the full colour.
+def recorded(model: AppModel) -> tuple[pd.DataFrame, int | None]:
+    """Return the model table and the joint action's step, once per step.
 
-    ``strength`` has shape ``(k,)`` in [0, 1]; returns RGB rows, shape ``(k, 3)``.
+    The joint action's step is the first step of the first run of
+    ``joint_sustain`` steps with the joint action (``None`` before one), as in
+    the run summary.
+    """
+    cached = getattr(model, "_recorded", None)
+    if cached is None or cached[0] != model.steps:
+        table = model.model_table
+        joint_step = first_sustained(
+            table["joint_action"].tolist(), model.scenario.joint_sustain
+        )
+        cached = (model.steps, table, joint_step)
+        model._recorded = cached
+    return cached[1], cached[2]
+
+
+def shade_rows(bases: np.ndarray, strength: np.ndarray) -> np.ndarray:
+    """Mix white with one RGB colour per row, ``bases`` shape ``(k, 3)``.
+
+    Returns RGB rows, shape ``(k, 3)``: strength 0 gives a pale tint (15% of
+    the colour), strength 1 the full colour.
     """
     weight = 0.15 + 0.85 * np.clip(strength, 0.0, 1.0)[:, None]
-    return (1.0 - weight) * np.ones(3) + weight * np.asarray(to_rgb(base))
+    return (1.0 - weight) + weight * bases
 
 
-def network_figure(model: AppModel, factor: int, state: int) -> Figure:
-    """Draw the network: hue for the action, shade for belief, marker for population."""
-    scenario = model.scenario
-    nodes, positions = drawn_sample(model)
-    joint = scenario.joint_factor
-    actions = scenario.factors[joint].actions
-    belief = model.beliefs(factor)[:, state]
-    figure = Figure(figsize=(6.4, 5.6), layout="constrained")
-    axis = figure.subplots()
+def time_axis_end(last_step: int) -> int:
+    """Return the end of the time axis: 10, doubled until it covers ``last_step``.
 
-    drawn = set(nodes.tolist())
-    segments = [
-        (positions[u], positions[v])
-        for u, v in model.graph.edges()
-        if u in drawn and v in drawn
-    ]
-    if segments:
-        from matplotlib.collections import LineCollection
+    Doubling keeps the axis fixed for many steps, so the figure's static parts
+    are redrawn only a few times per run (at steps 11, 21, 41, ...).
+    """
+    end = FIRST_TIME_AXIS
+    while end < last_step:
+        end *= 2
+    return end
 
-        axis.add_collection(
-            LineCollection(segments, colors="0.6", linewidths=0.3, alpha=0.35)
-        )
-    xy = np.array([positions[node] for node in nodes])
-    for index in range(len(scenario.population_names)):
-        members = model.population_of_node[nodes] == index
-        for action_index in range(len(actions)):
-            chosen = members & (model.actions[nodes, joint] == action_index)
-            if not chosen.any():
-                continue
-            color = ACTION_COLORS[action_index % len(ACTION_COLORS)]
-            axis.scatter(
+
+def axis_top(value: float, levels: tuple[float, ...]) -> float:
+    """Return the first of ``levels`` (increasing) that is at least ``value``.
+
+    Above the last level, ``value`` is rounded up to a multiple of the last
+    level. A few fixed levels keep the axis, and so the cached static parts of
+    the figure, unchanged over many steps.
+    """
+    for level in levels:
+        if value <= level:
+            return level
+    return math.ceil(value / levels[-1]) * levels[-1]
+
+
+class NetworkView(LayoutKeyed):
+    """The network: hue for the action, shade for belief, marker for population.
+
+    The edges, legend and axes are static; each population's markers are one
+    scatter whose face and edge colours change per step.
+    """
+
+    def __init__(self, factor: int, state: int):
+        super().__init__()
+        self.factor = factor
+        self.state = state
+        self.scatters: list = []
+        self.members: list[np.ndarray] = []
+
+    def layout_key(self, model: AppModel) -> tuple:
+        return ()
+
+    def build(self, model: AppModel, key) -> BlitFigure:
+        scenario = model.scenario
+        nodes, positions = drawn_sample(model)
+        actions = scenario.factors[scenario.joint_factor].actions
+        figure = Figure(figsize=(6.4, 5.6), layout="constrained", dpi=DPI)
+        axis = figure.subplots()
+        blit = BlitFigure(figure, IMAGE_FORMATS["network"])
+
+        drawn = set(nodes.tolist())
+        segments = [
+            (positions[u], positions[v])
+            for u, v in model.graph.edges()
+            if u in drawn and v in drawn
+        ]
+        if segments:
+            axis.add_collection(
+                LineCollection(segments, colors="0.6", linewidths=0.3, alpha=0.35)
+            )
+        xy = np.array([positions[node] for node in nodes])
+        self.scatters = []
+        self.members = []
+        for index in range(len(scenario.population_names)):
+            chosen = model.population_of_node[nodes] == index
+            scatter = axis.scatter(
                 xy[chosen, 0],
                 xy[chosen, 1],
                 marker=MARKERS[index % len(MARKERS)],
                 s=30,
-                c=shade(color, belief[nodes[chosen]]),
-                edgecolors=color,
                 linewidths=0.6,
             )
+            self.scatters.append(blit.add_dynamic(scatter))
+            self.members.append(nodes[chosen])
 
-    handles = [
-        Line2D([], [], marker=MARKERS[i % len(MARKERS)], color="0.3", ls="", label=n)
-        for i, n in enumerate(scenario.population_names)
-    ]
-    handles += [
-        Line2D(
-            [],
-            [],
-            marker="o",
-            color=ACTION_COLORS[i % len(ACTION_COLORS)],
-            ls="",
-            label=f"action: {a}",
-        )
-        for i, a in enumerate(actions)
-    ]
-    axis.legend(handles=handles, fontsize=8, loc="upper left", framealpha=0.8)
-    factor_spec = scenario.factors[factor]
-    title = (
-        f"Network at step {model.steps}: darker = stronger belief that "
-        f"{factor_spec.name} is {factor_spec.states[state]}"
-    )
-    if len(nodes) < scenario.n_agents:
-        title += f"\n(a random sample of {len(nodes)} of {scenario.n_agents} agents)"
-    axis.set_title(title, fontsize=9)
-    axis.autoscale()
-    axis.set_axis_off()
-    return figure
-
-
-def window_spans(model: AppModel, axes: list[Any], last: int) -> None:
-    """Shade each intervention's active window up to the step ``last``."""
-    for intervention in model.world.interventions:
-        if intervention.start > last:
-            continue
-        stop = (
-            last + 1 if intervention.stop is None else min(intervention.stop, last + 1)
-        )
-        for axis in axes:
-            axis.axvspan(intervention.start - 0.5, stop - 0.5, color="0.88", lw=0)
-
-
-def shares_figure(model: AppModel) -> Figure:
-    """Plot each population's share taking the joint action, with the threshold."""
-    scenario = model.scenario
-    table = model.model_table
-    colors = population_colors(model)
-    action = scenario.joint_action_name
-    summary = model.summary()
-    figure = Figure(figsize=(6.4, 3.6), layout="constrained")
-    axis = figure.subplots()
-    window_spans(model, [axis], int(table["step"].iloc[-1]))
-    for name in scenario.population_names:
-        axis.plot(
-            table["step"],
-            table[f"share.{name}.{action}"],
-            color=colors[name],
-            label=name,
-            marker="." if len(table) < 30 else None,
-        )
-    axis.axhline(
-        scenario.joint_threshold,
-        color="black",
-        ls=":",
-        lw=1,
-        label=f"threshold {scenario.joint_threshold:g}",
-    )
-    if summary["joint_action_reached"]:
-        step = summary["joint_action_step"]
-        axis.axvline(step, color="green", lw=1.5, label=f"joint action at step {step}")
-    axis.set_ylim(-0.02, 1.02)
-    axis.set_xlim(0, max(10, int(table["step"].iloc[-1])))
-    axis.set_xlabel("step (grey: an intervention is active)")
-    axis.set_ylabel(f"share choosing '{action}'")
-    axis.set_title("Action share per population", fontsize=10)
-    axis.legend(fontsize=8, loc="best")
-    return figure
-
-
-def divergence_figure(model: AppModel) -> Figure:
-    """Plot belief divergence: all agents, between populations, within each."""
-    scenario = model.scenario
-    table = model.model_table
-    colors = population_colors(model)
-    figure = Figure(figsize=(6.4, 3.6), layout="constrained")
-    axis = figure.subplots()
-    window_spans(model, [axis], int(table["step"].iloc[-1]))
-    axis.plot(
-        table["step"], table["belief_divergence"], color="black", lw=2, label="all"
-    )
-    axis.plot(
-        table["step"],
-        table["divergence.between"],
-        color="black",
-        ls="--",
-        label="between populations",
-    )
-    for name in scenario.population_names:
-        axis.plot(
-            table["step"],
-            table[f"divergence.{name}"],
-            color=colors[name],
-            label=f"within {name}",
-        )
-    axis.axhline(scenario.convergence_tolerance, color="0.4", ls=":", lw=1)
-    columns = [c for c in table.columns if c.startswith("divergence.")]
-    highest = float(table[["belief_divergence", *columns]].max().max())
-    axis.set_ylim(0, max(0.1, highest * 1.15))
-    axis.set_xlim(0, max(10, int(table["step"].iloc[-1])))
-    axis.set_xlabel("step")
-    axis.set_ylabel("Jensen-Shannon divergence (bits)")
-    axis.set_title("Belief divergence (dotted: convergence tolerance)", fontsize=10)
-    axis.legend(fontsize=8, loc="best")
-    return figure
-
-
-def histogram_figure(model: AppModel, factor: int, state: int) -> Figure:
-    """Plot a histogram per population of belief in one state of ``factor``."""
-    scenario = model.scenario
-    colors = population_colors(model)
-    belief = model.beliefs(factor)[:, state]
-    count = len(scenario.population_names)
-    figure = Figure(figsize=(6.4, 2.8), layout="constrained")
-    axes = np.atleast_1d(figure.subplots(1, count, sharey=True))
-    bins = np.linspace(0.0, 1.0, 21)
-    for axis, (index, name) in zip(
-        axes, enumerate(scenario.population_names), strict=True
-    ):
-        members = belief[model.population_of_node == index]
-        weights = np.full(len(members), 1.0 / max(len(members), 1))
-        axis.hist(members, bins=bins, weights=weights, color=colors[name])
-        axis.set_title(f"{name} (mean {members.mean():.2f})", fontsize=9)
-        axis.set_xlim(0, 1)
-    factor_spec = scenario.factors[factor]
-    axes[0].set_ylabel("share of members")
-    figure.supxlabel(
-        f"belief that {factor_spec.name} is {factor_spec.states[state]}", fontsize=9
-    )
-    return figure
-
-
-def overlap_figure(labels: list[str], overlap: np.ndarray) -> Figure:
-    """Draw a value overlap matrix, shape ``(P, P)``, as an annotated heatmap."""
-    figure = Figure(figsize=(3.6, 3.0), layout="constrained")
-    axis = figure.subplots()
-    image = axis.imshow(overlap, vmin=0, vmax=1, cmap="Greens")
-    axis.set_xticks(range(len(labels)), labels, rotation=30, ha="right", fontsize=8)
-    axis.set_yticks(range(len(labels)), labels, fontsize=8)
-    for (i, j), value in np.ndenumerate(overlap):
-        axis.text(j, i, f"{value:.2f}", ha="center", va="center", fontsize=8)
-    figure.colorbar(image, ax=axis, shrink=0.8)
-    axis.set_title("Value overlap", fontsize=10)
-    return figure
-
-
-def preference_rows(model: AppModel) -> list[dict[str, str]]:
-    """Return one row per population with its ``C`` and ``D`` written out.
-
-    ``C`` is written per modality as log-preferences (nats) and ``D`` per
-    factor as prior probabilities; only modalities with non-zero ``C`` appear.
-    """
-    scenario = model.scenario
-    rows = []
-    for population in scenario.populations:
-        preferences = []
-        for modality, values in zip(scenario.modalities, population.C, strict=True):
-            if np.any(values != 0):
-                pairs = ", ".join(
-                    f"{o} {v:+.1f}"
-                    for o, v in zip(modality.outcomes, values, strict=True)
-                )
-                preferences.append(f"{modality.name}: {pairs}")
-        priors = []
-        for factor, values in zip(scenario.factors, population.D, strict=True):
-            if factor.kind == "context":
-                pairs = ", ".join(
-                    f"{s} {v:.2f}" for s, v in zip(factor.states, values, strict=True)
-                )
-                priors.append(f"{factor.name}: {pairs}")
-        rows.append(
-            {
-                "population": population.name,
-                "C (log-preferences, nats)": "; ".join(preferences) or "none",
-                "D (prior over context)": "; ".join(priors) or "none",
-            }
-        )
-    return rows
-
-
-def find_map_scenario():
-    """Return ``simulation.analysis.map_scenario`` when that module provides it."""
-    try:
-        analysis = importlib.import_module("simulation.analysis")
-    except ImportError:
-        return None
-    return getattr(analysis, "map_scenario", None)
-
-
-def overlap_matrix(pairs, names: list[str]) -> np.ndarray:
-    """Turn pairwise overlaps into a symmetric matrix, shape ``(P, P)``.
-
-    ``pairs`` is the value overlap table: one row per pair with
-    ``population_a``, ``population_b`` and ``overlap``. The diagonal is 1.
-    """
-    matrix = np.eye(len(names))
-    for row in pairs.itertuples(index=False):
-        a = names.index(row.population_a)
-        b = names.index(row.population_b)
-        matrix[a, b] = matrix[b, a] = row.overlap
-    return matrix
-
-
-SIGNAL_COLUMNS = {
-    "intervention": "intervention",
-    "population": "population",
-    "joint_before": "P(joint action) before",
-    "joint_after": "after",
-    "change": "change",
-}
-
-
-@solara.component
-def ModelMapView(model: AppModel):  # noqa: N802
-    """Show the model map: value overlap and signal table, or each C and D."""
-    import pandas as pd
-
-    def compute():
-        map_scenario = find_map_scenario()
-        if map_scenario is None:
-            return None, ""
-        try:
-            return map_scenario(model.scenario), ""
-        except Exception as error:  # a failed map must not take the page down
-            logger.exception("map_scenario failed for %s", model.scenario.name)
-            return None, f"The model map failed: {error}"
-
-    result, failure = solara.use_memo(compute, dependencies=[id(model)])
-    with solara.Card("Model map"):
-        if failure:
-            solara.Text(failure, style={"color": "#b00020"})
-        if result is not None:
-            names = list(model.scenario.population_names)
-            with solara.Columns([1, 2]):
-                solara.FigureMatplotlib(
-                    overlap_figure(names, overlap_matrix(result.value_overlap, names)),
-                    dependencies=[id(model)],
-                    format="png",
-                )
-                with solara.Column():
-                    solara.Text(
-                        "Signal table: the predicted share choosing the joint "
-                        "action before and after one step of each intervention"
-                    )
-                    table = result.signal_table[list(SIGNAL_COLUMNS)]
-                    table = table.rename(columns=SIGNAL_COLUMNS).round(3)
-                    solara.HTML(
-                        tag="div",
-                        unsafe_innerHTML=table.to_html(index=False, border=0),
-                        style={"font-size": "12px", "overflow-x": "auto"},
-                    )
-        else:
-            solara.Text("Each population's preferences C and priors D")
-            table = pd.DataFrame(preference_rows(model))
-            solara.HTML(
-                tag="div",
-                unsafe_innerHTML=table.to_html(index=False, border=0),
-                style={"font-size": "12px"},
+        handles = [
+            Line2D(
+                [], [], marker=MARKERS[i % len(MARKERS)], color="0.3", ls="", label=n
             )
+            for i, n in enumerate(scenario.population_names)
+        ]
+        handles += [
+            Line2D(
+                [],
+                [],
+                marker="o",
+                color=ACTION_COLORS[i % len(ACTION_COLORS)],
+                ls="",
+                label=f"action: {a}",
+            )
+            for i, a in enumerate(actions)
+        ]
+        axis.legend(handles=handles, fontsize=8, loc="upper left", framealpha=0.8)
+        factor_spec = scenario.factors[self.factor]
+        title = (
+            f"Network: darker = stronger belief that "
+            f"{factor_spec.name} is {factor_spec.states[self.state]}"
+        )
+        if len(nodes) < scenario.n_agents:
+            title += (
+                f"\n(a random sample of {len(nodes)} of {scenario.n_agents} agents)"
+            )
+        axis.set_title(title, fontsize=9, loc="left")
+        # Text costs about 1 ms per 10 characters to draw, so only the short
+        # step label is redrawn each step.
+        self.step_label = blit.add_dynamic(
+            axis.text(
+                1.0,
+                1.0,
+                "",
+                fontsize=9,
+                transform=axis.transAxes,
+                ha="right",
+                va="bottom",
+            )
+        )
+        axis.autoscale()
+        axis.set_axis_off()
+        return blit
+
+    def update(self, model: AppModel) -> None:
+        scenario = model.scenario
+        joint = scenario.joint_factor
+        belief = model.beliefs(self.factor)[:, self.state]
+        palette = np.array([to_rgb(c) for c in ACTION_COLORS])
+        for scatter, members in zip(self.scatters, self.members, strict=True):
+            hues = palette[model.actions[members, joint] % len(palette)]
+            scatter.set_facecolor(shade_rows(hues, belief[members]))
+            scatter.set_edgecolor(hues)
+        self.step_label.set_text(f"step {model.steps}")
+
+
+class TimeSeriesView(LayoutKeyed):
+    """A time series over steps with the intervention windows shaded grey.
+
+    The axes and the legend (right of the axes) are static. The windows, the
+    reference line and the series lines are dynamic and drawn in that order,
+    so the lines stay above the grey spans.
+    """
+
+    def __init__(self):
+        super().__init__()
+        self.windows: list = []
+        self.lines: dict[str, Line2D] = {}
+
+    def add_windows(self, model: AppModel, axis, blit: BlitFigure) -> None:
+        """Add one grey span per intervention, and whole steps on the time axis."""
+        axis.xaxis.set_major_locator(MaxNLocator(integer=True))
+        self.windows = [
+            blit.add_dynamic(
+                axis.axvspan(i.start - 0.5, i.start + 0.5, color=WINDOW_GREY, lw=0)
+            )
+            for i in model.world.interventions
+        ]
+
+    def update_windows(self, model: AppModel, last: int) -> None:
+        """Stretch each intervention's span over its active steps up to ``last``."""
+        for span, intervention in zip(
+            self.windows, model.world.interventions, strict=True
+        ):
+            span.set_visible(intervention.start <= last)
+            stop = last + 1
+            if intervention.stop is not None:
+                stop = min(intervention.stop, last + 1)
+            span.set_x(intervention.start - 0.5)
+            span.set_width(max(0, stop - intervention.start))
+
+    def update(self, model: AppModel) -> None:
+        table, _ = recorded(model)
+        self.update_windows(model, int(table["step"].iloc[-1]))
+        steps = table["step"].to_numpy()
+        for column, line in self.lines.items():
+            line.set_data(steps, table[column].to_numpy())
+
+
+class SharesView(TimeSeriesView):
+    """Each population's share taking the joint action, with the threshold."""
+
+    def layout_key(self, model: AppModel) -> tuple:
+        # The joint-action line and the markers change the legend, so the
+        # figure is rebuilt when the joint action is reached and at step 30.
+        table, joint_step = recorded(model)
+        return (
+            time_axis_end(model.steps),
+            joint_step,
+            len(model.world.interventions),
+            len(table) < 30,
+        )
+
+    def build(self, model: AppModel, key) -> BlitFigure:
+        scenario = model.scenario
+        colors = population_colors(model)
+        action = scenario.joint_action_name
+        figure = Figure(figsize=(6.4, 3.4), layout="constrained", dpi=DPI)
+        axis = figure.subplots()
+        blit = BlitFigure(figure)
+        self.add_windows(model, axis, blit)
+        blit.add_dynamic(
+            axis.axhline(
+                scenario.joint_threshold,
+                color="black",
+                ls=":",
+                lw=1,
+                label=f"threshold {scenario.joint_threshold:g}",
+            )
+        )
+        end, joint_step, _, few = key
+        self.lines = {}
+        for name in scenario.population_names:
+            (line,) = axis.plot(
+                [], [], color=colors[name], label=name, marker="." if few else None
+            )
+            self.lines[f"share.{name}.{action}"] = blit.add_dynamic(line)
+        if joint_step is not None:
+            label = f"joint action at step {joint_step}"
+            blit.add_dynamic(
+                axis.axvline(joint_step, color="green", lw=1.5, label=label)
+            )
+        axis.set_ylim(-0.02, 1.02)
+        axis.set_xlim(0, end)
+        axis.set_xlabel("step (grey: an intervention is active)")
+        axis.set_ylabel(f"share choosing '{action}'")
+        axis.set_title("Action share per population", fontsize=10)
+        axis.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+        return blit
+
+
+class DivergenceView(TimeSeriesView):
+    """Belief divergence: all agents, between populations, within each."""
+
+    def layout_key(self, model: AppModel) -> tuple:
+        table, _ = recorded(model)
+        columns = [c for c in table.columns if c.startswith("divergence.")]
+        highest = float(table[["belief_divergence", *columns]].max().max())
+        return (
+            time_axis_end(model.steps),
+            axis_top(highest * 1.15, (0.1, 0.2, 0.5, 1.0)),
+            len(model.world.interventions),
+        )
+
+    def build(self, model: AppModel, key) -> BlitFigure:
+        scenario = model.scenario
+        colors = population_colors(model)
+        figure = Figure(figsize=(6.4, 3.4), layout="constrained", dpi=DPI)
+        axis = figure.subplots()
+        blit = BlitFigure(figure)
+        self.add_windows(model, axis, blit)
+        blit.add_dynamic(
+            axis.axhline(
+                scenario.convergence_tolerance,
+                color="0.4",
+                ls=":",
+                lw=1,
+                label=f"tolerance {scenario.convergence_tolerance:g}",
+            )
+        )
+        styles = {
+            "belief_divergence": {"color": "black", "lw": 2, "label": "all"},
+            "divergence.between": {
+                "color": "black",
+                "ls": "--",
+                "label": "between populations",
+            },
+        }
+        for name in scenario.population_names:
+            styles[f"divergence.{name}"] = {
+                "color": colors[name],
+                "label": f"within {name}",
+            }
+        self.lines = {}
+        for column, style in styles.items():
+            (line,) = axis.plot([], [], **style)
+            self.lines[column] = blit.add_dynamic(line)
+        end, top, _ = key
+        axis.set_ylim(0, top)
+        axis.set_xlim(0, end)
+        axis.set_xlabel("step")
+        axis.set_ylabel("Jensen-Shannon divergence (bits)")
+        axis.set_title("Belief divergence", fontsize=10)
+        axis.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+        return blit
+
+
+class HistogramView(LayoutKeyed):
+    """A histogram per population of belief in one state of a factor."""
+
+    BINS = np.linspace(0.0, 1.0, 21)
+
+    def __init__(self, factor: int, state: int):
+        super().__init__()
+        self.factor = factor
+        self.state = state
+        self.bars: list = []
+        self.axes: list = []
+        self.highest = 0.0
+
+    def shares(self, model: AppModel) -> list[tuple[np.ndarray, float]]:
+        """Return per population the share of members per bin and the mean belief."""
+        belief = model.beliefs(self.factor)[:, self.state]
+        result = []
+        for index in range(len(model.scenario.population_names)):
+            members = belief[model.population_of_node == index]
+            counts, _ = np.histogram(members, bins=self.BINS)
+            size = max(len(members), 1)
+            result.append((counts / size, float(members.mean()) if len(members) else 0))
+        return result
+
+    def layout_key(self, model: AppModel) -> float:
+        # The axis only grows within a model, so it settles after a few steps.
+        highest = max(float(s.max()) for s, _ in self.shares(model))
+        self.highest = max(self.highest, highest)
+        return axis_top(self.highest * 1.05, (0.25, 0.5, 1.0))
+
+    def build(self, model: AppModel, key) -> BlitFigure:
+        scenario = model.scenario
+        colors = population_colors(model)
+        count = len(scenario.population_names)
+        figure = Figure(figsize=(6.4, 2.8), layout="constrained", dpi=DPI)
+        self.axes = list(np.atleast_1d(figure.subplots(1, count, sharey=True)))
+        blit = BlitFigure(figure)
+        self.bars = []
+        for axis, name in zip(self.axes, scenario.population_names, strict=True):
+            bars = axis.stairs(
+                np.zeros(len(self.BINS) - 1), self.BINS, fill=True, color=colors[name]
+            )
+            self.bars.append(blit.add_dynamic(bars))
+            blit.add_dynamic(axis.title)
+            axis.set_xlim(0, 1)
+        self.axes[0].set_ylim(0, key)
+        factor_spec = scenario.factors[self.factor]
+        self.axes[0].set_ylabel("share of members")
+        figure.supxlabel(
+            f"belief that {factor_spec.name} is {factor_spec.states[self.state]}",
+            fontsize=9,
+        )
+        return blit
+
+    def update(self, model: AppModel) -> None:
+        names = model.scenario.population_names
+        for axis, bars, name, (shares, mean) in zip(
+            self.axes, self.bars, names, self.shares(model), strict=True
+        ):
+            bars.set_data(shares)
+            axis.set_title(f"{name} (mean {mean:.2f})", fontsize=9)
+
+
+class ViewSet:
+    """The views of one model; network and histograms kept per belief shown."""
+
+    def __init__(self):
+        self.networks: dict[tuple[int, int], NetworkView] = {}
+        self.histograms: dict[tuple[int, int], HistogramView] = {}
+        self.shares = SharesView()
+        self.divergence = DivergenceView()
+
+    def render(self, model: AppModel, factor: int, state: int) -> dict[str, bytes]:
+        """Return images of every view at the model's current step.
+
+        Keys: ``network``, ``histograms``, ``shares``, ``divergence``; each
+        image is encoded in the format :data:`IMAGE_FORMATS` gives its key.
+        """
+        shown = (factor, state)
+        network = self.networks.setdefault(shown, NetworkView(factor, state))
+        histograms = self.histograms.setdefault(shown, HistogramView(factor, state))
+        return {
+            "network": network.render(model),
+            "histograms": histograms.render(model),
+            "shares": self.shares.render(model),
+            "divergence": self.divergence.render(model),
+        }
