@@ -91,7 +91,9 @@ def read_results(path: Path) -> dict[str, Any]:
     try:
         results = from_json(json.loads(path.read_text(encoding="utf-8")))
     except (OSError, json.JSONDecodeError) as error:
-        raise ValueError(f"{path}: cannot read benchmark results: {error}") from error
+        raise ValueError(
+            f"{path}: failed to read benchmark results: {error}"
+        ) from error
     missing = [key for key in ("command", "kernel", "naive") if key not in results]
     if missing:
         raise ValueError(
