@@ -89,7 +89,7 @@ class NaiveModel(mesa.Model):
             scenario,
             reference.adjacency,
             reference.population_of_node,
-            np.random.default_rng(seed),
+            np.random.SeedSequence(seed),
         )
         self.actions = reference.actions.copy()
         root = jr.key(seed)

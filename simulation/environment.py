@@ -15,6 +15,8 @@ state at the end of step ``t - 1`` (a synchronous update):
 
 from __future__ import annotations
 
+import hashlib
+
 import numpy as np
 import scipy.sparse as sp
 
@@ -30,7 +32,11 @@ class World:
     scenario : the validated scenario.
     adjacency : sparse adjacency, shape ``(n, n)``.
     population_of_node : shape ``(n,)``.
-    rng : draws who an intervention reaches and the environment's outcomes.
+    seed : seeds the draws of who each intervention reaches and of the
+        environment's outcomes. They come from separate streams, and each
+        intervention's reach from a stream keyed by its name, so that adding,
+        removing or moving one intervention changes no other draw of a run
+        with the same seed (runs that differ only in interventions are paired).
     """
 
     def __init__(
@@ -38,14 +44,15 @@ class World:
         scenario: Scenario,
         adjacency: sp.csr_array,
         population_of_node: np.ndarray,
-        rng: np.random.Generator,
+        seed: np.random.SeedSequence,
     ):
         self.scenario = scenario
         self.adjacency = adjacency
         self.degree = np.asarray(adjacency.sum(axis=1)).ravel()
         self.population_of_node = population_of_node
         self.n = len(population_of_node)
-        self.rng = rng
+        outcome_seed, self.reach_seed = seed.spawn(2)
+        self.rng = np.random.default_rng(outcome_seed)
         self.node_index = np.arange(self.n)
         self.base_context = scenario.environment.context[population_of_node]
         self.interventions: list[Intervention] = []
@@ -62,7 +69,10 @@ class World:
             np.isin(self.population_of_node, intervention.populations)
         )
         count = round(intervention.share * len(candidates))
-        chosen = self.rng.choice(candidates, size=count, replace=False)
+        # The first `count` of a permutation keyed by the name: a larger share
+        # reaches a superset of the members a smaller share reaches.
+        order = self.reach_rng(intervention.name).permutation(candidates)
+        chosen = order[:count]
         mask = np.zeros(self.n, dtype=bool)
         mask[chosen] = True
         if intervention.nodes:
@@ -70,6 +80,15 @@ class World:
         self.interventions.append(intervention)
         self.reached.append(mask)
         return mask
+
+    def reach_rng(self, name: str) -> np.random.Generator:
+        """Return the generator that draws who the intervention ``name`` reaches."""
+        digest = hashlib.sha256(name.encode("utf-8")).digest()
+        key = int.from_bytes(digest[:8], "little")
+        seed = np.random.SeedSequence(
+            self.reach_seed.entropy, spawn_key=(*self.reach_seed.spawn_key, key)
+        )
+        return np.random.default_rng(seed)
 
     def active(self, step: int) -> list[tuple[Intervention, np.ndarray]]:
         """Return the interventions active at ``step`` with their reach masks."""

@@ -136,7 +136,7 @@ class CoordinationModel(mesa.Model):
             scenario,
             self.adjacency,
             self.population_of_node,
-            np.random.default_rng(world_seed),
+            world_seed,
         )
         self.actions = np.zeros(
             (scenario.n_agents, len(scenario.factors)), dtype=np.int64

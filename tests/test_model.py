@@ -248,6 +248,40 @@ def test_observation_reaches_share_in_window(load_small):
     assert counts == [(0, 0), (4, 0), (4, 0), (0, 0), (0, 0)]
 
 
+def test_interventions_leave_earlier_steps_paired(load_small):
+    early = load_small(**{"interventions.campaign.start": 4})
+    off = load_small(**{"interventions.campaign.enabled": False})
+    with_campaign = CoordinationModel(early, rng=7)
+    without = CoordinationModel(off, rng=7)
+
+    with_campaign.run(5)
+    without.run(5)
+
+    # The campaign first acts at step 4, so steps 0-3 must be identical:
+    # its reach is drawn from a stream of its own, not the outcome stream.
+    before = slice(0, 4)
+    pd.testing.assert_frame_equal(
+        with_campaign.model_table.iloc[before], without.model_table.iloc[before]
+    )
+    assert not with_campaign.model_table.iloc[4:].equals(without.model_table.iloc[4:])
+
+
+def test_larger_share_reaches_superset(load_small):
+    small = CoordinationModel(
+        load_small(**{"interventions.campaign.share": 0.25}), rng=2
+    )
+    large = CoordinationModel(
+        load_small(**{"interventions.campaign.share": 0.75}), rng=2
+    )
+
+    (small_mask,) = small.world.reached
+    (large_mask,) = large.world.reached
+    # round(0.25 * 24) = 6 and round(0.75 * 24) = 18 agents.
+    assert small_mask.sum() == 6
+    assert large_mask.sum() == 18
+    assert np.all(large_mask[small_mask])
+
+
 def test_reach_is_drawn_once(load_small):
     scenario = load_small(**{"interventions.campaign.share": 0.5})
     model = CoordinationModel(scenario, rng=5)
