@@ -167,6 +167,9 @@ class NetworkView(LayoutKeyed):
                 LineCollection(segments, colors="0.6", linewidths=0.3, alpha=0.35)
             )
         xy = np.array([positions[node] for node in nodes])
+        # Markers shrink above 500 drawn nodes (area 30 points² at 500, about
+        # 8 at 2000) so that a large network does not turn into one blot.
+        marker_area = float(np.clip(15_000 / len(nodes), 6.0, 30.0))
         self.scatters = []
         self.members = []
         for index in range(len(scenario.population_names)):
@@ -175,7 +178,7 @@ class NetworkView(LayoutKeyed):
                 xy[chosen, 0],
                 xy[chosen, 1],
                 marker=MARKERS[index % len(MARKERS)],
-                s=30,
+                s=marker_area,
                 linewidths=0.6,
             )
             self.scatters.append(blit.add_dynamic(scatter))
@@ -342,7 +345,8 @@ class DivergenceView(TimeSeriesView):
         highest = float(table[["belief_divergence", *columns]].max().max())
         return (
             time_axis_end(model.steps),
-            axis_top(highest * 1.15, (0.1, 0.2, 0.5, 1.0)),
+            # Normalised divergence is at most 1, so the axis never needs more.
+            axis_top(min(highest * 1.15, 1.0), (0.1, 0.2, 0.5, 1.0)),
             len(model.world.interventions),
         )
 
@@ -417,7 +421,8 @@ class HistogramView(LayoutKeyed):
         # The axis only grows within a model, so it settles after a few steps.
         highest = max(float(s.max()) for s, _ in self.shares(model))
         self.highest = max(self.highest, highest)
-        return axis_top(self.highest * 1.05, (0.25, 0.5, 1.0))
+        # A share of members is at most 1, so the axis never needs more.
+        return axis_top(min(self.highest * 1.05, 1.0), (0.25, 0.5, 1.0))
 
     def build(self, model: AppModel, key) -> BlitFigure:
         scenario = model.scenario

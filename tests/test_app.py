@@ -27,7 +27,13 @@ from PIL import Image
 
 from scenarios import ScenarioError
 from simulation.app import AppModel, AppParameters, check_parameters
-from simulation.app_views import ViewSet, axis_top, shade_rows, time_axis_end
+from simulation.app_views import (
+    HistogramView,
+    ViewSet,
+    axis_top,
+    shade_rows,
+    time_axis_end,
+)
 
 browser = pytest.mark.browser
 
@@ -179,6 +185,17 @@ def test_axis_top_picks_first_level():
     assert axis_top(0.21, levels) == 0.5
     # Above the last level: 2.3 rounded up to a multiple of 1.0 is 3.0.
     assert axis_top(2.3, levels) == 3.0
+
+
+def test_histogram_axis_stops_at_one():
+    model = small_model()
+    view = HistogramView(0, 0)
+    view.highest = 0.97
+    # 0.97 * 1.05 = 1.02 is capped at 1, the largest share a bin can hold.
+    assert view.layout_key(model) == 1.0
+    view.highest = 0.3
+    # 0.3 * 1.05 = 0.315 falls between the levels 0.25 and 0.5.
+    assert view.layout_key(model) >= 0.5
 
 
 def test_shade_rows_mixes_white():
