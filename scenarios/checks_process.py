@@ -133,6 +133,7 @@ class ProcessChecks:
                         f"{where}.targets",
                         f"unknown target {target!r}; expected 'all' or one of {names}",
                     )
+            before_signal = len(self.problems.items)
             modality_index = None
             observation = None
             if spec.observation is not None:
@@ -154,7 +155,10 @@ class ProcessChecks:
             A: dict[int, np.ndarray] = {}
             if spec.effect is not None:
                 context, A = self._effect(spec.effect, f"{where}.effect")
-            if observation is None and not context and not A:
+            # An observation or effect that failed its own check is already
+            # reported, so only a signal that was never given is flagged here.
+            signal_checked = len(self.problems.items) == before_signal
+            if observation is None and not context and not A and signal_checked:
                 self.problems.add(
                     where,
                     "has neither an observation nor an effect; give an observation "

@@ -10,6 +10,19 @@ from scenarios.graph_files import read_graph_file
 
 logger = logging.getLogger(__name__)
 
+# Keys of the [graph] table that each kind ignores; a scenario that sets one
+# gets a warning. ``path`` with a generated kind is an error instead.
+IGNORED_GRAPH_KEYS = {
+    "complete": frozenset(
+        {"mean_degree", "homophily", "rewire", "population_attribute"}
+    ),
+    "erdos_renyi": frozenset({"homophily", "rewire", "population_attribute"}),
+    "watts_strogatz": frozenset({"homophily", "population_attribute"}),
+    "barabasi_albert": frozenset({"homophily", "rewire", "population_attribute"}),
+    "stochastic_block": frozenset({"rewire", "population_attribute"}),
+    "file": frozenset({"mean_degree", "homophily", "rewire"}),
+}
+
 
 class ShapeChecks:
     """Factor, modality and graph checks of :class:`ScenarioCompiler`."""
@@ -187,18 +200,23 @@ class ShapeChecks:
 
     def _graph(self):
         graph = self.spec.graph
+        for key in sorted(graph.model_fields_set & IGNORED_GRAPH_KEYS[graph.kind]):
+            logger.warning(
+                "%s: graph.%s does not apply to kind = %s and is ignored; remove it",
+                self.source,
+                key,
+                graph.kind,
+            )
         if graph.kind != "file":
             if graph.path is not None:
                 self.problems.add(
                     "graph.path", "'path' applies only to kind = \"file\"; remove it"
                 )
-            if graph.homophily is not None and graph.kind != "stochastic_block":
-                logger.warning(
-                    "%s: graph.homophily applies only to kind = stochastic_block; "
-                    "it is ignored for %s",
-                    self.source,
-                    graph.kind,
-                )
+            return None, None
+        if not self.spec.populations:
+            # Node attributes are matched against the population names, so the
+            # file is read only once populations exist (their absence is
+            # reported by the population checks).
             return None, None
         if not graph.path:
             self.problems.add(

@@ -3,16 +3,28 @@
 Edge lists (``.edgelist``, ``.txt``, ``.csv``, ``.tsv``), GraphML
 (``.graphml``) and GML (``.gml``) are parsed as text. Pickled graphs and
 other formats that deserialise code are not accepted.
+
+An edge list has one edge per line, two node ids separated by a comma in
+``.csv`` files and by whitespace otherwise. Lines starting with ``#`` are
+comments, and a first line whose fields are all column names (``source,target``,
+``from,to``, ``u v``, ``node1,node2``) is a header and is skipped.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import networkx as nx
 
 EDGE_LIST_SUFFIXES = (".edgelist", ".txt", ".csv", ".tsv")
 SUFFIXES = (*EDGE_LIST_SUFFIXES, ".graphml", ".gml")
+
+# Column names that mark an edge list's first line as a header, compared in
+# lower case.
+HEADER_NAMES = frozenset(
+    ("source", "target", "from", "to", "u", "v", "node1", "node2", "weight")
+)
 
 
 def read_graph_file(path: Path, attribute: str, populations: list[str]) -> nx.Graph:
@@ -28,6 +40,11 @@ def read_graph_file(path: Path, attribute: str, populations: list[str]) -> nx.Gr
     ValueError
         With a message naming the file and what is wrong with it.
     """
+    if path.is_dir():
+        raise ValueError(
+            f"graph file {str(path)!r} is a folder, not a file; give the path of an "
+            "edge list, GraphML or GML file"
+        )
     if not path.is_file():
         raise ValueError(f"graph file {str(path)!r} was not found; check the path")
     suffix = path.suffix.lower()
@@ -41,8 +58,7 @@ def read_graph_file(path: Path, attribute: str, populations: list[str]) -> nx.Gr
         elif suffix == ".gml":
             graph = nx.read_gml(path, label="id")
         else:
-            delimiter = "," if suffix == ".csv" else None
-            graph = nx.read_edgelist(path, delimiter=delimiter, data=False)
+            graph = read_edge_list(path, delimiter="," if suffix == ".csv" else None)
     except Exception as error:
         raise ValueError(
             f"cannot parse graph file {str(path)!r}: {error}; check its format"
@@ -72,3 +88,25 @@ def read_graph_file(path: Path, attribute: str, populations: list[str]) -> nx.Gr
             )
         data["population"] = str(value)
     return relabelled
+
+
+def read_edge_list(path: Path, delimiter: str | None) -> nx.Graph:
+    """Read an edge list, skipping ``#`` comments and a header line.
+
+    The header is the first non-comment line when every one of its fields is a
+    column name in :data:`HEADER_NAMES` (case-insensitive).
+    """
+    lines = []
+    header_checked = False
+    with path.open(encoding="utf-8") as handle:
+        for line in handle:
+            text = line.strip()
+            if not text or text.startswith("#"):
+                continue
+            if not header_checked:
+                header_checked = True
+                fields = [f.strip() for f in re.split(delimiter or r"\s+", text)]
+                if all(field.lower() in HEADER_NAMES for field in fields if field):
+                    continue
+            lines.append(text)
+    return nx.parse_edgelist(lines, delimiter=delimiter, data=False)

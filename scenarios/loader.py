@@ -18,6 +18,7 @@ from pydantic import ValidationError
 
 from scenarios.compiler import ScenarioCompiler
 from scenarios.errors import Problem, Problems, ScenarioError
+from scenarios.messages import pydantic_message
 from scenarios.overrides import apply_overrides
 from scenarios.scenario import Scenario
 from scenarios.schema import ScenarioFile
@@ -52,6 +53,17 @@ def resolve_source(name_or_path: str | Path) -> Path:
     path = Path(text).expanduser()
     if path.is_file():
         return path
+    if path.is_dir():
+        raise ScenarioError(
+            text,
+            [
+                Problem(
+                    "",
+                    "is a folder, not a scenario file; give the path of a .toml "
+                    "file or a shipped scenario name",
+                )
+            ],
+        )
     if looks_like_name:
         raise ScenarioError(
             text,
@@ -76,7 +88,19 @@ def read_scenario_data(path: Path) -> dict[str, Any]:
         raise ScenarioError(
             str(path), [Problem("", f"invalid TOML: {error}; fix the syntax")]
         ) from None
-    except (OSError, UnicodeDecodeError) as error:
+    except UnicodeDecodeError as error:
+        raise ScenarioError(
+            str(path),
+            [
+                Problem(
+                    "",
+                    f"the file is not UTF-8 text (byte "
+                    f"{error.object[error.start]:#04x} at offset {error.start}); "
+                    "save it with UTF-8 encoding",
+                )
+            ],
+        ) from None
+    except OSError as error:
         raise ScenarioError(
             str(path), [Problem("", f"cannot read the file: {error}")]
         ) from None
@@ -124,20 +148,9 @@ def build_scenario(
     except ValidationError as error:
         for item in error.errors():
             location = ".".join(str(part) for part in item["loc"])
-            problems.add(location, _pydantic_message(item))
+            problems.add(location, pydantic_message(item))
         raise ScenarioError(source, problems.items) from None
     scenario = ScenarioCompiler(spec, data, source, path, problems).compile()
     problems.raise_if_any(source)
     assert scenario is not None  # the compiler returns None only with problems
     return scenario
-
-
-def _pydantic_message(item: dict[str, Any]) -> str:
-    kind = item.get("type", "")
-    value = item.get("input")
-    if kind == "missing":
-        return "missing required key; add it"
-    if kind == "extra_forbidden":
-        return "unknown key; check the spelling against the documented keys"
-    message = item.get("msg", "invalid value")
-    return f"{message} (got {value!r})"

@@ -27,6 +27,9 @@ GraphKind = Literal[
 # for every policy of every agent at every step.
 DEFAULT_MAX_POLICIES = 1024
 
+# Most steps one run may take, from the file or from ``modelfirst run --steps``.
+MAX_STEPS = 100_000
+
 
 class Table(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=False)
@@ -52,7 +55,7 @@ class ScenarioInfo(Table):
 
     name: str = Field(min_length=1)
     description: str = ""
-    steps: int = Field(default=50, ge=1, le=100_000)
+    steps: int = Field(default=50, ge=1, le=MAX_STEPS)
     max_policies: int = Field(default=DEFAULT_MAX_POLICIES, ge=1, le=1_000_000)
 
 

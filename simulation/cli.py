@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -10,6 +11,7 @@ from typing import Annotated
 import typer
 
 from scenarios import ScenarioError, load_scenario, parse_assignment, shipped_scenarios
+from scenarios.schema import MAX_STEPS
 
 logger = logging.getLogger("simulation.cli")
 
@@ -19,17 +21,25 @@ app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    # Plain help pages: the Rich layout shows "<bool>" after every flag.
+    rich_markup_mode=None,
 )
 
 USAGE_ERROR = 2
 
 ScenarioArgument = Annotated[
-    str, typer.Argument(help="A shipped scenario name or a path to a .toml file.")
+    str,
+    typer.Argument(
+        metavar="SCENARIO",
+        help="A shipped scenario name or a path to a .toml file.",
+        show_default=False,
+    ),
 ]
 SetOption = Annotated[
     list[str] | None,
     typer.Option(
         "--set",
+        metavar="PATH=VALUE",
         help="Override a value by dotted path before validation, e.g. "
         "--set populations.hopeful.size=200. Repeatable.",
     ),
@@ -77,6 +87,26 @@ def load_or_fail(scenario: str, assignments: list[str] | None):
         fail(error.lines)
 
 
+def prepare_out(out: Path) -> None:
+    """Create the output folder, or exit 2 when it cannot be created or written.
+
+    Commands call this before they simulate, so a bad ``--out`` costs no run.
+    """
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        fail([f"--out: {out}: exists and is not a folder; choose another folder"])
+    except OSError as error:
+        fail([f"--out: {out}: {error.strerror or error}; choose another folder"])
+    if not os.access(out, os.W_OK | os.X_OK):
+        fail([f"--out: {out}: the folder is not writable; choose another folder"])
+
+
+def plural(count: int, noun: str) -> str:
+    """Return "1 intervention" or "2 interventions"."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
 @app.command("scenarios")
 def list_scenarios() -> None:
     """List the shipped scenarios."""
@@ -97,37 +127,51 @@ def list_scenarios() -> None:
         )
 
 
-@app.command()
+@app.command(short_help="Check a scenario file and list every problem.")
 def validate(scenario: ScenarioArgument, set_: SetOption = None) -> None:
     """Check a scenario: exit 0 when valid, 2 with one line per problem when not."""
     loaded = load_or_fail(scenario, set_)
     typer.echo(
-        f"{loaded.source}: valid: {loaded.n_agents} agents in "
-        f"{len(loaded.populations)} populations, {len(loaded.interventions)} "
-        f"interventions, {loaded.steps} steps"
+        f"{loaded.source}: valid: {plural(loaded.n_agents, 'agent')} in "
+        f"{plural(len(loaded.populations), 'population')}, "
+        f"{plural(len(loaded.interventions), 'intervention')}, "
+        f"{plural(loaded.steps, 'step')}"
     )
 
 
-@app.command()
+@app.command(short_help="Run a scenario and write its result files.")
 def run(
     scenario: ScenarioArgument,
     steps: Annotated[
-        int | None, typer.Option(min=1, help="Steps to run (default: the scenario's).")
+        int | None,
+        typer.Option(
+            min=1,
+            metavar="N",
+            show_default=False,
+            help=f"Steps to run, 1 to {MAX_STEPS} (default: the scenario's steps).",
+        ),
     ] = None,
-    seed: Annotated[int, typer.Option(min=0, help="Seed of every random draw.")] = 0,
+    seed: Annotated[
+        int, typer.Option(min=0, metavar="SEED", help="Seed of every random draw.")
+    ] = 0,
     out: Annotated[
         Path | None,
-        typer.Option(help="Output folder (default: runs/<scenario>-seed<seed>/)."),
+        typer.Option(
+            metavar="FOLDER",
+            show_default=False,
+            help="Output folder (default: runs/<scenario>-seed<seed>/).",
+        ),
     ] = None,
     set_: SetOption = None,
     progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
 ) -> None:
     """Run a scenario and write summary.json, model.csv, agents.parquet, report.png."""
+    if steps is not None and steps > MAX_STEPS:
+        fail([f"--steps: {steps} is above the limit of {MAX_STEPS}; lower it"])
     loaded = load_or_fail(scenario, set_)
     if out is None:
         out = Path("runs") / f"{loaded.name}-seed{seed}"
-    if out.exists() and not out.is_dir():
-        fail([f"--out: {out} exists and is not a folder; choose another path"])
+    prepare_out(out)
 
     from simulation.model import CoordinationModel
     from simulation.output import write_run
@@ -190,6 +234,8 @@ from simulation.app_cli import app_command  # noqa: E402
 from simulation.map_cli import map_command  # noqa: E402
 from simulation.sweep_cli import sweep_command  # noqa: E402
 
-app.command("map")(map_command)
-app.command("sweep")(sweep_command)
-app.command("app")(app_command)
+app.command("map", short_help="Map a scenario's models without simulating.")(
+    map_command
+)
+app.command("sweep", short_help="Run a parameter sweep over a scenario.")(sweep_command)
+app.command("app", short_help="Serve the browser app.")(app_command)

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from simulation.cli import ScenarioArgument, SetOption, fail, load_or_fail
+from simulation.cli import ScenarioArgument, SetOption, load_or_fail, prepare_out
 
 if TYPE_CHECKING:
     from simulation.analysis import ScenarioMap
@@ -27,7 +27,11 @@ def map_command(
     scenario: ScenarioArgument,
     out: Annotated[
         Path | None,
-        typer.Option(help="Output folder (default: runs/<scenario>-map/)."),
+        typer.Option(
+            metavar="FOLDER",
+            show_default=False,
+            help="Output folder (default: runs/<scenario>-map/).",
+        ),
     ] = None,
     set_: SetOption = None,
 ) -> None:
@@ -35,8 +39,7 @@ def map_command(
     loaded = load_or_fail(scenario, set_)
     if out is None:
         out = Path("runs") / f"{loaded.name}-map"
-    if out.exists() and not out.is_dir():
-        fail([f"--out: {out} exists and is not a folder; choose another path"])
+    prepare_out(out)
 
     from simulation.analysis import map_scenario
 
@@ -126,9 +129,12 @@ def print_signal_table(scenario_map: ScenarioMap) -> None:
         return
 
     factors = [scenario.factors[f] for f in scenario.context_factors]
+    # Each belief column is as wide as its header, so no factor or state name
+    # is cut.
+    titles = [f"P({factor.name}={factor.states[0]})" for factor in factors]
+    widths = [max(NAME_WIDTH, len(title) + 2) for title in titles]
     header = "".join(
-        f"P({factor.name}={factor.states[0]})"[: NAME_WIDTH - 1].ljust(NAME_WIDTH)
-        for factor in factors
+        title.ljust(width) for title, width in zip(titles, widths, strict=True)
     )
     typer.echo(
         f"  {'observation':<{NAME_WIDTH}}{'population':<{NAME_WIDTH}}{header}"
@@ -139,10 +145,10 @@ def print_signal_table(scenario_map: ScenarioMap) -> None:
         if not row["targeted"]:
             label = f"({label})"
         beliefs = ""
-        for factor in factors:
+        for factor, width in zip(factors, widths, strict=True):
             column = f"{factor.name}.{factor.states[0]}"
             shift = f"{row['prior.' + column]:.2f}->{row['posterior.' + column]:.2f}"
-            beliefs += shift.ljust(NAME_WIDTH)
+            beliefs += shift.ljust(width)
         typer.echo(
             f"  {_name(label)}{_name(row['population'])}{beliefs}"
             f"{row['joint_before']:.2f}->{row['joint_after']:.2f} {row['change']:+.3f}"

@@ -16,6 +16,10 @@ logger = logging.getLogger(__name__)
 
 RUN_FILES = ("summary.json", "model.csv", "agents.parquet", "report.png")
 
+# The joint-action marker is drawn dashed in black, a colour the tab10
+# palette of population_colors never uses, so it never reads as a population.
+JOINT_MARKER = {"color": "black", "linestyle": "--"}
+
 # Above this many nodes the report draws a random sample of the network.
 MAX_DRAWN_NODES = 1500
 
@@ -98,7 +102,7 @@ def report_figure(model: CoordinationModel):
     if summary["joint_action_reached"]:
         shares_axis.axvline(
             summary["joint_action_step"],
-            color="green",
+            **JOINT_MARKER,
             linewidth=1.5,
             label=f"joint action at step {summary['joint_action_step']}",
         )

@@ -231,3 +231,99 @@ def test_scenarios_lists_shipped():
     assert result.returncode == 0
     listed = [line.split()[0] for line in result.stdout.strip().splitlines()]
     assert listed == ["ai-infrastructure", "baseline-consensus", "two-camps"]
+
+
+@pytest.mark.parametrize("command", ["run", "map"])
+def test_out_under_file_exits_two(tmp_path, command):
+    blocker = tmp_path / "outfile.txt"
+    blocker.write_text("a regular file\n")
+    out = blocker / "sub"
+
+    result = modelfirst(command, "two-camps", "--out", out)
+
+    assert result.returncode == 2
+    assert result.stderr == f"--out: {out}: Not a directory; choose another folder\n"
+    assert result.stdout == ""
+
+
+def test_out_existing_file_exits_two(tmp_path):
+    out = tmp_path / "outfile.txt"
+    out.write_text("a regular file\n")
+
+    result = modelfirst("run", "two-camps", "--out", out)
+
+    assert result.returncode == 2
+    assert "exists and is not a folder; choose another folder" in result.stderr
+    assert out.read_text() == "a regular file\n"
+
+
+def test_steps_above_limit_rejected(tmp_path):
+    out = tmp_path / "out"
+
+    result = modelfirst("run", "two-camps", "--steps", 10**20, "--out", out)
+
+    assert result.returncode == 2
+    assert result.stderr == (
+        "--steps: 100000000000000000000 is above the limit of 100000; lower it\n"
+    )
+    assert not out.exists()
+
+
+def test_validate_pluralises_counts():
+    result = modelfirst("validate", "two-camps")
+
+    # two-camps: 60 + 60 agents, 2 populations, 1 intervention, 40 steps.
+    assert result.returncode == 0
+    assert "120 agents in 2 populations, 1 intervention, 40 steps" in result.stdout
+
+
+@pytest.mark.parametrize("command", ["run", "map", "validate"])
+def test_help_has_no_type_placeholders(command):
+    result = modelfirst(command, "--help")
+
+    assert result.returncode == 0
+    assert "<bool>" not in result.stdout
+    assert "{scenario}" not in result.stdout
+    assert "SCENARIO" in result.stdout
+    assert "PATH=VALUE" in result.stdout
+
+
+def test_map_header_keeps_long_names(tmp_path):
+    # "works_as_promised" makes the header P(system=works_as_promised), 27
+    # characters, wider than the 20-character name column.
+    text = shipped_scenarios()["two-camps"].read_text()
+    path = tmp_path / "long.toml"
+    path.write_text(text.replace("works", "works_as_promised"))
+
+    result = modelfirst(
+        "map",
+        path,
+        "--out",
+        tmp_path / "map",
+        "--set",
+        "populations.hopeful.size=4",
+        "--set",
+        "populations.sceptical.size=4",
+        "--set",
+        "graph.mean_degree=2",
+    )
+
+    assert result.returncode == 0, result.stderr
+    header = next(
+        line for line in result.stdout.splitlines() if "observation  " in line
+    )
+    assert "P(system=works_as_promised)  mass on 'act'" in header
+
+
+def test_joint_marker_unlike_populations(load_small):
+    from matplotlib.colors import to_rgba
+
+    from simulation.model import CoordinationModel
+    from simulation.output import JOINT_MARKER, population_colors
+
+    model = CoordinationModel(load_small("ai-infrastructure"), rng=0)
+    colors = {to_rgba(color) for color in population_colors(model).values()}
+
+    assert len(colors) == 3
+    assert to_rgba(JOINT_MARKER["color"]) not in colors
+    assert JOINT_MARKER["linestyle"] == "--"

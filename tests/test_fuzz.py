@@ -208,7 +208,7 @@ def test_path_like_name_is_read_as_path(tmp_path, monkeypatch):
     assert "was not found" in str(missing.value)
     with pytest.raises(ScenarioError) as folder:
         load_scenario("folder.toml")
-    assert "is not a file" in str(folder.value)
+    assert "is a folder, not a scenario file" in str(folder.value)
 
     (tmp_path / "two-camps").write_text("not toml at all = = =")
     # A bare name finds the shipped scenario first, never a local file.

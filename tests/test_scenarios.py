@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import networkx as nx
 import numpy as np
@@ -492,7 +493,7 @@ def test_path_outside_shipped_folder(two_camps_text, write_scenario, tmp_path):
 
     assert load_scenario(str(path)).name == "two-camps"
 
-    with pytest.raises(ScenarioError, match="is not a file"):
+    with pytest.raises(ScenarioError, match="is a folder, not a scenario file"):
         load_scenario(str(tmp_path))
     with pytest.raises(ScenarioError, match="was not found"):
         load_scenario(str(tmp_path / "absent.toml"))
@@ -515,3 +516,173 @@ def test_invalid_toml_names_file(write_scenario):
     line = only_line(caught.value.lines)
     assert line.startswith(f"{path}: ")
     assert "invalid TOML" in line
+
+
+def test_non_utf8_file_named(tmp_path):
+    path = tmp_path / "latin1.toml"
+    path.write_bytes('[scenario]\nname = "caf\xe9"\n'.encode("latin-1"))
+
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(path)
+    line = only_line(caught.value.lines)
+    # "é" in Latin-1 is the single byte 0xe9, which is invalid UTF-8 on its own.
+    assert "not UTF-8 text" in line
+    assert "0xe9" in line
+    assert "save it with UTF-8 encoding" in line
+
+
+# -- validation messages ---------------------------------------------------------------
+
+
+def test_nan_gamma_names_range():
+    line = only_line(problems("two-camps", {"populations.hopeful.gamma": math.nan}))
+
+    assert "populations.hopeful.gamma: NaN is not a number" in line
+    # gamma is declared with gt=0, le=1e6 in the schema.
+    assert "a number > 0 and <= 1000000" in line
+
+
+def test_range_error_gives_allowed_range():
+    line = only_line(problems("two-camps", {"populations.hopeful.policy_len": 0}))
+
+    assert "(got 0)" in line
+    assert line.endswith("give an integer >= 1 and <= 16")
+
+
+def test_value_error_prefix_stripped():
+    line = only_line(problems("two-camps", {"factors.system.states": []}))
+
+    assert "factors.system.states: no states given" in line
+    assert "Value error" not in line
+
+
+def test_misspelt_key_suggests_closest():
+    line = only_line(problems("two-camps", {"populations.hopeful.polcy_len": 2}))
+
+    assert "unknown key 'polcy_len'; did you mean 'policy_len'?" in line
+    assert "accepted in populations.hopeful: size, A, B, C, D, gamma" in line
+    assert "docs/scenario-format.md" in line
+
+
+def test_unlike_key_lists_table_keys():
+    overrides = {"populations.hopeful.heterogeneity.zzz": 1}
+    line = only_line(problems("two-camps", overrides))
+
+    assert "did you mean" not in line
+    assert "keys accepted in populations.hopeful.heterogeneity: " in line
+    assert "D_concentration, gamma_cv" in line
+
+
+def test_unknown_observation_reported_once():
+    overrides = {"interventions.campaign.observation": "bogus"}
+    line = only_line(problems("two-camps", overrides))
+
+    assert "interventions.campaign.observation: unknown outcome 'bogus'" in line
+
+
+def test_graph_path_folder_named(two_camps_text, write_scenario, tmp_path):
+    (tmp_path / "graphs").mkdir()
+
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(file_scenario(two_camps_text, write_scenario, "graphs"))
+    line = graph_line(caught.value.lines)
+    assert "is a folder, not a file" in line
+    assert "not found" not in line
+
+
+def test_no_populations_named_once(two_camps_text, write_scenario, tmp_path):
+    nx.write_gml(labelled_path_graph(["hopeful", "sceptical"]), tmp_path / "g.gml")
+    cut = two_camps_text.index("# ------")
+    path = write_scenario(
+        two_camps_text[:cut] + "[populations]\n",
+        {TWO_CAMPS_GRAPH: 'kind = "file"\npath = "g.gml"'},
+    )
+
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(path)
+    line = only_line(caught.value.lines)
+    assert line.endswith("populations: no populations declared; declare one")
+
+
+# -- graph files and graph keys --------------------------------------------------------
+
+
+def test_csv_header_line_skipped(two_camps_text, write_scenario, tmp_path):
+    # A triangle of 3 nodes with a header and a comment: 3 edges, 1 + 2 agents.
+    (tmp_path / "edges.csv").write_text("Source,Target\n# a triangle\n0,1\n1,2\n2,0\n")
+    path = write_scenario(
+        two_camps_text, {TWO_CAMPS_GRAPH: 'kind = "file"\npath = "edges.csv"'}
+    )
+
+    scenario = load_scenario(
+        path, {"populations.hopeful.size": 1, "populations.sceptical.size": 2}
+    )
+
+    assert scenario.graph_file.number_of_nodes() == 3
+    assert scenario.graph_file.number_of_edges() == 3
+    labels = sorted(d["label"] for _, d in scenario.graph_file.nodes(data=True))
+    assert labels == ["0", "1", "2"]
+
+
+def test_edge_list_named_nodes_kept(two_camps_text, write_scenario, tmp_path):
+    # "alice bob" is a first line of node names, not of column names.
+    (tmp_path / "pairs.txt").write_text("alice bob\nbob carol\n")
+    path = write_scenario(
+        two_camps_text, {TWO_CAMPS_GRAPH: 'kind = "file"\npath = "pairs.txt"'}
+    )
+
+    scenario = load_scenario(
+        path, {"populations.hopeful.size": 1, "populations.sceptical.size": 2}
+    )
+
+    assert scenario.graph_file.number_of_nodes() == 3
+    assert scenario.graph_file.number_of_edges() == 2
+
+
+@pytest.mark.parametrize(
+    ("overrides", "ignored"),
+    [
+        ({"graph.kind": "complete"}, ["homophily", "mean_degree"]),
+        ({"graph.kind": "erdos_renyi", "graph.rewire": 0.3}, ["homophily", "rewire"]),
+        ({"graph.kind": "watts_strogatz"}, ["homophily"]),
+        ({"graph.rewire": 0.3}, ["rewire"]),
+    ],
+)
+def test_ignored_graph_key_warns(caplog, overrides, ignored):
+    # two-camps sets mean_degree = 8 and homophily = 0.8 in its [graph] table.
+    with caplog.at_level("WARNING", logger="scenarios"):
+        load_scenario("two-camps", overrides)
+
+    warned = sorted(
+        record.getMessage().split("graph.")[1].split()[0]
+        for record in caplog.records
+        if "does not apply to kind" in record.getMessage()
+    )
+    assert warned == ignored
+
+
+def test_default_graph_keys_not_warned(caplog):
+    # baseline-consensus uses kind = "complete" and sets no other graph key.
+    with caplog.at_level("WARNING", logger="scenarios"):
+        load_scenario("baseline-consensus")
+
+    assert [r for r in caplog.records if "does not apply" in r.getMessage()] == []
+
+
+# -- the format reference --------------------------------------------------------------
+
+
+def test_format_reference_example_validates(tmp_path):
+    doc = Path(__file__).parents[1] / "docs" / "scenario-format.md"
+    text = doc.read_text()
+    marker = "<!-- complete example -->"
+    assert marker in text
+    block = text.split(marker, 1)[1].split("```toml\n", 1)[1].split("\n```", 1)[0]
+    path = tmp_path / "example.toml"
+    path.write_text(block + "\n")
+
+    scenario = load_scenario(path)
+
+    assert scenario.name == "minimal"
+    assert scenario.n_agents == 20
+    assert [p.name for p in scenario.populations] == ["residents", "newcomers"]
