@@ -20,8 +20,11 @@ to ``DIR/runs/run-<run_id>.parquet`` (one row) and its per-step model table to
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
+import signal
+import threading
 import time
 import traceback
 from collections.abc import Mapping, Sequence
@@ -37,20 +40,27 @@ from scenarios import Scenario, build_scenario
 from simulation.sweep_design import (  # noqa: F401 - re-exported
     DESIGNS,
     MORRIS_LEVELS,
+    RBD_FAST_HARMONICS,
     RUNS_FOLDER,
     STEPS_FOLDER,
     Overrides,
     SweepPlan,
     current_value,
     grid_points,
+    minimum_samples,
     plan_sweep,
     replicate_seeds,
     run_id,
     sample_design,
     validate_points,
 )
+from simulation.sweep_folder import SweepLock, check_plan
 
 logger = logging.getLogger(__name__)
+
+# Seconds that a closing worker process gets to exit before its nanny kills
+# it. A worker that has run the model needs several seconds to shut JAX down.
+WORKER_CLOSE_TIMEOUT = 30.0
 
 
 # -- one run ------------------------------------------------------------------
@@ -244,24 +254,33 @@ def run_sweep(
     out : output folder (default ``runs/<scenario>-sweep``).
     resume : skip the runs already written with status ``"ok"``; runs that
         failed are run again. Without it, a folder that already holds runs is
-        rejected.
+        rejected. With it, a folder whose ``sweep.json`` records another plan
+        is rejected.
     progress : show a progress bar of runs done, failed and time left.
 
     Returns
     -------
     pandas.DataFrame
         One row per run of this sweep (see :func:`record_run`), in design
-        order, with the output folder in ``attrs["out"]``. ``summary.csv``,
-        ``surface.png`` and, for sampled designs, ``sensitivity.csv`` are
-        written to ``out``.
+        order, with the output folder in ``attrs["out"]`` and the notes of the
+        reports (such as metrics left out of the sensitivity analysis because
+        they never vary) in ``attrs["notes"]``. ``sweep.json``,
+        ``summary.csv``, ``surface.png`` and, for sampled designs,
+        ``sensitivity.csv`` are written to ``out``.
 
     Raises
     ------
     ScenarioError
         When a point is invalid; nothing is submitted then.
     ValueError
-        When the design is incomplete or ``out`` holds runs and ``resume`` is
-        false.
+        When the design is incomplete, its sample size is below what its
+        analyser needs, ``out`` holds runs and ``resume`` is false, or
+        ``resume`` is true and ``out`` holds another plan.
+    simulation.sweep_folder.SweepLockedError
+        When another sweep holds ``out`` (a ``ValueError``).
+    KeyboardInterrupt
+        On Ctrl-C, after the cluster is closed; the finished runs stay in
+        ``out`` for ``resume``.
     """
     from simulation import sweep_report
 
@@ -275,19 +294,28 @@ def run_sweep(
         replicates=replicates,
         seed=seed,
     )
-    out = Path(out) if out is not None else Path("runs") / f"{plan.scenario.name}-sweep"
+    out = Path(out) if out is not None else default_out(plan.scenario.name)
     tasks = plan_tasks(plan)
-    pending = pending_tasks(out, tasks, resume)
-    (out / RUNS_FOLDER).mkdir(parents=True, exist_ok=True)
-    (out / STEPS_FOLDER).mkdir(parents=True, exist_ok=True)
-    unique = list({task.run_id: task for task in pending}.values())
-    if unique:
-        execute(plan, unique, out, client, scheduler, workers, progress)
+    out.mkdir(parents=True, exist_ok=True)
+    with SweepLock(out):
+        pending = pending_tasks(out, tasks, resume)
+        check_plan(out, plan, resume)
+        (out / RUNS_FOLDER).mkdir(exist_ok=True)
+        (out / STEPS_FOLDER).mkdir(exist_ok=True)
+        unique = list({task.run_id: task for task in pending}.values())
+        if unique:
+            execute(plan, unique, out, client, scheduler, workers, progress)
 
-    runs = runs_of_tasks(read_runs(out), tasks)
-    runs.attrs["out"] = str(out)
-    sweep_report.write_reports(plan, runs, out)
+        runs = runs_of_tasks(read_runs(out), tasks)
+        runs.attrs["out"] = str(out)
+        notes = sweep_report.write_reports(plan, runs, out)["notes"]
+        runs.attrs["notes"] = notes
     return runs
+
+
+def default_out(scenario_name: str) -> Path:
+    """Return the default output folder of a sweep, ``runs/<scenario>-sweep``."""
+    return Path("runs") / f"{scenario_name}-sweep"
 
 
 def runs_of_tasks(stored: pd.DataFrame, tasks: list[RunTask]) -> pd.DataFrame:
@@ -334,7 +362,7 @@ def execute(
     progress: bool,
 ) -> None:
     """Submit one Dask task per run and record each run as it finishes."""
-    from dask.distributed import Client, LocalCluster, as_completed
+    from dask.distributed import Client, as_completed
 
     cluster = None
     own_client = client is None
@@ -342,13 +370,7 @@ def execute(
         if scheduler is not None:
             client = Client(scheduler)
         else:
-            cluster = LocalCluster(
-                n_workers=workers or os.cpu_count() or 1,
-                threads_per_worker=1,
-                processes=True,
-                host="127.0.0.1",
-                dashboard_address=None,
-            )
+            cluster = start_local_cluster(workers or os.cpu_count() or 1)
             client = Client(cluster)
     scenario = plan.scenario
     started = time.perf_counter()
@@ -387,15 +409,72 @@ def execute(
         if own_client:
             client.close()
         if cluster is not None:
-            cluster.close()
+            close_local_cluster(cluster)
     elapsed = time.perf_counter() - started
     logger.info("sweep ran %d runs (%d failed) in %.1f s", len(tasks), failed, elapsed)
 
 
+def start_local_cluster(workers: int) -> Any:
+    """Start a ``LocalCluster`` of single-thread worker processes on 127.0.0.1.
+
+    Worker logs are silenced below ERROR. The scheduler serves no dashboard,
+    and its plain HTTP endpoints listen on a free port, so a port taken by
+    another cluster (8787 by default) does not matter. The workers start with
+    SIGINT ignored, a setting that child processes inherit. Ctrl-C in a
+    terminal, which signals every process of the foreground group, then
+    interrupts only this process, which closes the cluster in order.
+    """
+    from dask.distributed import LocalCluster
+
+    def start() -> Any:
+        return LocalCluster(
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address="127.0.0.1:0",
+            scheduler_kwargs={"dashboard": False},
+            silence_logs=logging.ERROR,
+        )
+
+    if threading.current_thread() is not threading.main_thread():
+        # Only the main thread may change signal handlers.
+        return start()
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        return start()
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def close_local_cluster(cluster: Any) -> None:
+    """Close the workers, waiting for each process to exit, then the cluster.
+
+    ``LocalCluster.close`` gives each worker process 4 s to exit before its
+    nanny kills it with a warning, and a worker that has run the model often
+    needs longer (dask.distributed 2026.8), so the nannies are closed first
+    with :data:`WORKER_CLOSE_TIMEOUT`.
+    """
+
+    async def close_workers() -> None:
+        nannies = list(cluster.workers.values())
+        await asyncio.gather(
+            *(nanny.close(timeout=WORKER_CLOSE_TIMEOUT) for nanny in nannies)
+        )
+
+    try:
+        cluster.sync(close_workers)
+    except Exception as error:
+        logger.warning("closing the sweep workers failed: %s", error)
+    cluster.close()
+
+
 __all__ = [
     "SweepPlan",
+    "default_out",
     "flatten_summary",
     "grid_points",
+    "minimum_samples",
     "plan_sweep",
     "read_runs",
     "read_steps",

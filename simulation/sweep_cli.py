@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import shlex
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -103,7 +104,9 @@ def sweep_command(
         typer.Option(
             min=1,
             help="Base sample size N of --design: sobol runs N*(D+2) points, morris "
-            "N*(D+1) and lhs N, for D parameters.",
+            "N*(D+1) and lhs N, for D parameters. Minimum: lhs 44 (RBD-FAST sums "
+            "10 harmonics over N and N/2 points), sobol 2 and a power of two, "
+            "morris 2.",
         ),
     ] = None,
     set_: Annotated[
@@ -202,9 +205,14 @@ def sweep_command(
         fail(error.lines)
     except ValueError as error:
         fail([str(error)])
+    except KeyboardInterrupt:
+        report_interrupt(scenario, overrides, out)
+        raise typer.Exit(130) from None
 
     folder = Path(runs.attrs["out"])
     print_points(folder / "summary.csv")
+    for note in runs.attrs.get("notes", []):
+        typer.echo(f"Note: {note}")
     failed = int((runs["status"] != "ok").sum())
     typer.echo(f"\n{len(runs)} runs, {failed} failed")
     names = "runs/, steps/, summary.csv, surface.png"
@@ -213,8 +221,55 @@ def sweep_command(
     typer.echo(f"Wrote {names} to {folder}/")
 
 
+def report_interrupt(
+    scenario: str, overrides: list[tuple[str, Any]], out: Path | None
+) -> None:
+    """Print how many finished runs an interrupted sweep kept, and how to resume.
+
+    The resume command is this process's command line with ``--out`` set to
+    the folder and ``--resume`` added, so it repeats the same plan.
+    """
+    import sys
+
+    from scenarios import load_scenario
+    from simulation.sweep import default_out, read_runs
+
+    if out is None:
+        out = default_out(load_scenario(scenario, overrides).name)
+    runs = read_runs(out) if out.is_dir() else None
+    kept = 0 if runs is None or runs.empty else int((runs["status"] == "ok").sum())
+    arguments = resume_arguments(sys.argv[1:], out)
+    command = shlex.join(["modelfirst", *arguments])
+    typer.echo(
+        f"Interrupted: {kept} finished runs kept in {out}/; finish the sweep "
+        f"with: {command}",
+        err=True,
+    )
+
+
+def resume_arguments(arguments: list[str], out: Path) -> list[str]:
+    """Return command-line arguments with ``--out OUT`` and ``--resume`` set."""
+    result = []
+    skip = False
+    for argument in arguments:
+        if skip:
+            skip = False
+            continue
+        if argument == "--out":
+            skip = True
+            continue
+        if argument.startswith("--out=") or argument in ("--resume", "--no-resume"):
+            continue
+        result.append(argument)
+    return [*result, "--out", str(out), "--resume"]
+
+
 def print_points(path: Path, limit: int = 20) -> None:
-    """Print the first points of summary.csv: runs, joint-action share, step."""
+    """Print the first points of summary.csv: runs, joint-action share, step.
+
+    A missing value, such as the median step of a point that never reaches
+    joint action, is printed as '-', as in surface.png.
+    """
     import pandas as pd
 
     table = pd.read_csv(path)
@@ -226,6 +281,7 @@ def print_points(path: Path, limit: int = 20) -> None:
     ]
     columns += ["runs", "failed", "joint_action_share", "joint_action_step_median"]
     first = table[columns].head(limit)
-    typer.echo(first.to_string(index=False, float_format=lambda x: f"{x:.3g}"))
+    text = first.to_string(index=False, na_rep="-", float_format=lambda x: f"{x:.3g}")
+    typer.echo(text)
     if len(table) > limit:
         typer.echo(f"... {len(table) - limit} more points in {path}")

@@ -24,6 +24,8 @@ logger = logging.getLogger(__name__)
 
 DESIGNS = ("sobol", "morris", "lhs")
 MORRIS_LEVELS = 4
+# Harmonics that SALib's RBD-FAST sums (its default ``M``).
+RBD_FAST_HARMONICS = 10
 RUNS_FOLDER = "runs"
 STEPS_FOLDER = "steps"
 
@@ -45,6 +47,10 @@ class SweepPlan:
     problem : the SALib problem (``names``, ``bounds``) of a sampled design.
     samples : the SALib sample matrix, shape ``(n_points, n_parameters)``,
         before integer fields are rounded; ``None`` for a grid.
+    overrides : the dotted paths and values applied to every point.
+    seed : the seed that the replicate seeds and the sampler start from.
+    n_samples : the base sample size ``N`` of a sampled design; ``None`` for a
+        grid.
     """
 
     scenario: Scenario
@@ -55,6 +61,9 @@ class SweepPlan:
     seeds: list[int]
     problem: dict[str, Any] | None = None
     samples: np.ndarray | None = None
+    overrides: tuple[tuple[str, Any], ...] = ()
+    seed: int = 0
+    n_samples: int | None = None
 
     @property
     def n_runs(self) -> int:
@@ -62,6 +71,54 @@ class SweepPlan:
 
 
 # -- designs ------------------------------------------------------------------
+
+
+def minimum_samples(design: str) -> int:
+    """Return the smallest base sample size ``N`` that a design's analyser needs.
+
+    - ``lhs`` is analysed with SALib's RBD-FAST, which sums the first
+      ``M = 10`` harmonics of a periodogram of the ``N`` outputs. It needs
+      ``N // 2 > M`` (below that the sum covers every harmonic, so ``S1`` is
+      1.0 for any output, even noise), and its confidence interval applies
+      the same estimate to bootstrap halves of ``N // 2`` points, so
+      ``N >= 4 * (M + 1) = 44``.
+    - ``sobol`` and ``morris`` need ``N >= 2``: Saltelli's confidence
+      intervals bootstrap the ``N`` base rows (one row gives a zero width),
+      and Morris's ``sigma`` is a standard deviation over ``N`` trajectories
+      with one degree of freedom removed.
+    """
+    if design == "lhs":
+        return 4 * (RBD_FAST_HARMONICS + 1)
+    return 2
+
+
+def check_samples(design: str, samples: int) -> None:
+    """Reject a base sample size that the design's analyser cannot use.
+
+    Raises
+    ------
+    ValueError
+        When ``samples`` is below :func:`minimum_samples`, or, for ``sobol``,
+        not a power of two (the balance of Sobol' points needs one).
+    """
+    minimum = minimum_samples(design)
+    analyser = {
+        "lhs": "RBD-FAST",
+        "sobol": "Saltelli's estimator",
+        "morris": "Morris's method",
+    }[design]
+    if samples < minimum:
+        raise ValueError(
+            f"--samples {samples} is too small for --design {design}: "
+            f"{analyser} needs at least {minimum}; pass --samples {minimum} or more"
+        )
+    if design == "sobol" and samples & (samples - 1):
+        power = 1 << samples.bit_length()
+        raise ValueError(
+            f"--samples {samples} for --design sobol is not a power of two, which "
+            f"the balance of Sobol' points needs; pass --samples {power // 2} "
+            f"or {power}"
+        )
 
 
 def replicate_seeds(seed: int, replicates: int) -> list[int]:
@@ -122,7 +179,8 @@ def sample_design(
         (``samples`` trajectories on 4 levels: ``samples * (D + 1)`` points) or
         ``"lhs"`` (``samples`` Latin hypercube points).
     params : ``(low, high)`` per dotted path.
-    samples : the base sample size ``N`` of the design.
+    samples : the base sample size ``N`` of the design, at least
+        :func:`minimum_samples`.
     seed : seed of the sampler.
 
     Returns
@@ -137,14 +195,13 @@ def sample_design(
         raise ValueError(f"unknown design {design!r}; use one of {', '.join(DESIGNS)}")
     if not params:
         raise ValueError(f"design {design!r} needs at least one --param PATH=LOW:HIGH")
-    if samples < 1:
-        raise ValueError(f"--samples must be at least 1, got {samples}")
     for path, (low, high) in params.items():
         if not low < high:
             raise ValueError(
                 f"--param {path}: the range {low}:{high} is empty; write LOW:HIGH "
                 "with LOW below HIGH"
             )
+    check_samples(design, samples)
     names = list(params)
     problem = {
         "num_vars": len(names),
@@ -188,22 +245,24 @@ def plan_sweep(
     Raises
     ------
     ValueError
-        When the design is not fully specified or both a grid and a sampled
-        design are given.
+        When the design is not fully specified, both a grid and a sampled
+        design are given, or ``samples`` is below what the design's analyser
+        needs (see :func:`check_samples`).
     ScenarioError
         With one line per invalid value, each naming the point that contains it,
         before any run starts.
     """
+    override_items = normalise_overrides(overrides)
     if isinstance(scenario, Scenario):
-        if overrides:
+        if override_items:
             scenario = build_scenario(
                 scenario.data,
                 source=scenario.source,
                 path=scenario.path,
-                overrides=overrides,
+                overrides=list(override_items),
             )
     else:
-        scenario = load_scenario(scenario, overrides)
+        scenario = load_scenario(scenario, list(override_items))
     if (grid is None) == (design is None):
         raise ValueError("give either a grid or a design (sobol, morris or lhs)")
 
@@ -238,7 +297,18 @@ def plan_sweep(
         seeds=seeds,
         problem=problem,
         samples=matrix,
+        overrides=override_items,
+        seed=seed,
+        n_samples=samples if grid is None else None,
     )
+
+
+def normalise_overrides(overrides: Overrides) -> tuple[tuple[str, Any], ...]:
+    """Return overrides as ``(path, value)`` pairs, as given."""
+    if not overrides:
+        return ()
+    items = overrides.items() if isinstance(overrides, Mapping) else overrides
+    return tuple((str(path), value) for path, value in items)
 
 
 def validate_points(

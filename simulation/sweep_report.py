@@ -28,18 +28,32 @@ SENSITIVITY_FILE = "sensitivity.csv"
 SURFACE_FILE = "surface.png"
 
 
-def write_reports(plan: SweepPlan, runs: pd.DataFrame, out: Path) -> dict[str, Path]:
-    """Write summary.csv, surface.png and, for sampled designs, sensitivity.csv."""
-    paths = {"summary": out / SUMMARY_FILE, "surface": out / SURFACE_FILE}
+def write_reports(plan: SweepPlan, runs: pd.DataFrame, out: Path) -> dict[str, Any]:
+    """Write summary.csv, surface.png and, for sampled designs, sensitivity.csv.
+
+    Returns
+    -------
+    dict
+        The path of each file written (keys ``summary``, ``surface`` and
+        ``sensitivity``) and ``notes``, a list of lines for the reader, one
+        per metric left out of the sensitivity analysis.
+    """
+    paths: dict[str, Any] = {
+        "summary": out / SUMMARY_FILE,
+        "surface": out / SURFACE_FILE,
+    }
     table = point_summary(plan, runs)
     table.to_csv(paths["summary"], index=False)
     sensitivity = None
+    notes: list[str] = []
     if plan.design != "grid":
         sensitivity = sensitivity_indices(plan, runs)
+        notes = list(sensitivity.attrs["notes"])
         paths["sensitivity"] = out / SENSITIVITY_FILE
         sensitivity.to_csv(paths["sensitivity"], index=False)
     figure = surface_figure(plan, table, sensitivity)
     figure.savefig(paths["surface"], dpi=110)
+    paths["notes"] = notes
     return paths
 
 
@@ -60,10 +74,27 @@ def metric_columns(plan: SweepPlan) -> list[str]:
     ]
 
 
-def interval(values: np.ndarray) -> tuple[float, float, float]:
+def metric_range(plan: SweepPlan, metric: str) -> tuple[float, float]:
+    """Return the smallest and largest value that a metric can take.
+
+    Shares, belief divergences (normalised to [0, 1]) and the joint-action
+    indicator lie in ``[0, 1]``; a step number lies in ``[0, steps]`` for the
+    longest point of the plan.
+    """
+    if metric.endswith("_step"):
+        return 0.0, float(max(plan.steps))
+    return 0.0, 1.0
+
+
+def interval(
+    values: np.ndarray, bounds: tuple[float, float] | None = None
+) -> tuple[float, float, float]:
     """Return the mean and the 95% Student-t interval of the mean.
 
-    With fewer than two finite values the bounds are NaN.
+    With fewer than two finite values the bounds are NaN. With ``bounds``
+    ``(low, high)``, the metric's possible range, the interval is clipped to
+    it: with few replicates the t interval of a share can otherwise reach
+    below 0 or above 1.
     """
     values = values[np.isfinite(values)]
     if len(values) == 0:
@@ -72,7 +103,10 @@ def interval(values: np.ndarray) -> tuple[float, float, float]:
     if len(values) < 2:
         return mean, np.nan, np.nan
     half = stats.t.ppf(0.975, len(values) - 1) * stats.sem(values)
-    return mean, mean - half, mean + half
+    low, high = mean - half, mean + half
+    if bounds is not None:
+        low, high = max(low, bounds[0]), min(high, bounds[1])
+    return mean, float(low), float(high)
 
 
 def point_summary(plan: SweepPlan, runs: pd.DataFrame) -> pd.DataFrame:
@@ -83,6 +117,8 @@ def point_summary(plan: SweepPlan, runs: pd.DataFrame) -> pd.DataFrame:
     ``joint_action_step_median`` (over the runs that reached it), then
     ``<metric>.mean``, ``<metric>.ci_low`` and ``<metric>.ci_high`` for
     ``belief_divergence_final`` and each population's final joint-action share.
+    Each interval is the 95% Student-t interval of the mean over replicates,
+    clipped to the metric's possible range (see :func:`metric_range`).
     """
     metrics = [m for m in metric_columns(plan) if not m.startswith("joint_action_")]
     rows = []
@@ -107,7 +143,7 @@ def point_summary(plan: SweepPlan, runs: pd.DataFrame) -> pd.DataFrame:
             values = (
                 ok[metric].astype(float).to_numpy() if metric in ok else np.array([])
             )
-            mean, low, high = interval(values)
+            mean, low, high = interval(values, metric_range(plan, metric))
             row[f"{metric}.mean"] = mean
             row[f"{metric}.ci_low"] = low
             row[f"{metric}.ci_high"] = high
@@ -137,30 +173,36 @@ def sensitivity_indices(plan: SweepPlan, runs: pd.DataFrame) -> pd.DataFrame:
     Morris designs ``mu_star`` (with its confidence) and ``sigma``, and Latin
     hypercube designs the RBD-FAST first-order index ``S1``. Each index is
     computed on the per-point mean over replicates. A metric with a point
-    that has no finished run is skipped with a warning.
+    that has no finished run, or with the same mean at every point (its
+    indices would be 0/0), is skipped with a warning and a note.
 
     Returns
     -------
     pandas.DataFrame
-        Columns ``metric``, ``parameter``, ``index``, ``value``, ``conf``.
+        Columns ``metric``, ``parameter``, ``index``, ``value``, ``conf``, and
+        in ``attrs["notes"]`` one line per skipped metric.
     """
     from SALib.analyze import morris, rbd_fast, sobol
 
     rows = []
+    notes = []
     for metric in metric_columns(plan):
         if metric not in runs:
             continue
         Y = point_means(plan, runs, metric)
+        note = None
         if not np.all(np.isfinite(Y)):
-            logger.warning(
-                "sensitivity of %s skipped: %d points have no finished run",
-                metric,
-                int(np.sum(~np.isfinite(Y))),
-            )
+            missing = int(np.sum(~np.isfinite(Y)))
+            note = f"{metric}: not analysed, {missing} points have no finished run"
+        elif np.ptp(Y) == 0:
+            note = f"{metric}: not analysed, {constant_text(plan, metric, Y[0])}"
+        if note is not None:
+            logger.warning("sensitivity of %s", note)
+            notes.append(note)
             continue
         with warnings.catch_warnings(), np.errstate(divide="ignore", invalid="ignore"):
-            # A metric that does not vary gives 0/0 in the variance ratios:
-            # its indices are NaN, which is what the table then shows.
+            # A nearly constant metric can still give a 0/0 in a bootstrap
+            # resample; SALib then warns and returns NaN for that width.
             warnings.simplefilter("ignore", RuntimeWarning)
             if plan.design == "sobol":
                 result = sobol.analyze(plan.problem, Y, calc_second_order=False)
@@ -186,7 +228,18 @@ def sensitivity_indices(plan: SweepPlan, runs: pd.DataFrame) -> pd.DataFrame:
                         "conf": float(result[conf][position]) if conf else np.nan,
                     }
                 )
-    return pd.DataFrame(rows, columns=["metric", "parameter", "index", "value", "conf"])
+    table = pd.DataFrame(
+        rows, columns=["metric", "parameter", "index", "value", "conf"]
+    )
+    table.attrs["notes"] = notes
+    return table
+
+
+def constant_text(plan: SweepPlan, metric: str, value: float) -> str:
+    """Describe a metric that has the same point mean everywhere."""
+    if metric == "joint_action_step" and value > max(plan.steps):
+        return "joint action is never reached at any point"
+    return f"it is {value:g} at every point"
 
 
 # -- the surface figure -------------------------------------------------------
@@ -298,16 +351,26 @@ def _lines(plt, plan: SweepPlan, table: pd.DataFrame, title: str):
 
 
 def _sensitivity_bars(plt, plan: SweepPlan, sensitivity: pd.DataFrame, title: str):
-    metrics = list(dict.fromkeys(sensitivity["metric"])) or ["(no metric)"]
+    metrics = list(dict.fromkeys(sensitivity["metric"]))
+    notes = list(sensitivity.attrs.get("notes", []))
+    panels = max(len(metrics), 1)
     figure, axes = plt.subplots(
-        len(metrics),
+        panels,
         1,
-        figsize=(7, 1.0 + 1.8 * len(metrics)),
+        figsize=(7, 1.0 + 1.8 * panels + 0.22 * len(notes)),
         squeeze=False,
         layout="constrained",
     )
+    if notes:
+        figure.supxlabel("\n".join(notes), fontsize=8, ha="left", x=0.02)
+    if not metrics:
+        axis = axes[0, 0]
+        axis.set_axis_off()
+        axis.text(
+            0.5, 0.5, "no metric varies across the points", ha="center", va="center"
+        )
     positions = np.arange(len(plan.parameters))
-    for axis, metric in zip(axes[:, 0], metrics, strict=True):
+    for axis, metric in zip(axes[:, 0], metrics, strict=False):
         rows = sensitivity[sensitivity["metric"] == metric]
         names = list(dict.fromkeys(rows["index"]))
         width = 0.8 / max(len(names), 1)

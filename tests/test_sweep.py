@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import logging
 import os
+import shlex
 import signal
 import subprocess
 import sys
@@ -17,6 +20,7 @@ from typer.testing import CliRunner
 from scenarios import ScenarioError, load_scenario
 from simulation.cli import app
 from simulation.sweep import (
+    close_local_cluster,
     execute,
     grid_points,
     plan_sweep,
@@ -26,9 +30,17 @@ from simulation.sweep import (
     replicate_seeds,
     run_sweep,
     sample_design,
+    start_local_cluster,
 )
-from simulation.sweep_cli import parse_grid, parse_param, split_values
-from simulation.sweep_report import interval
+from simulation.sweep_cli import parse_grid, parse_param, print_points, split_values
+from simulation.sweep_folder import (
+    LOCK_FILE,
+    PLAN_FILE,
+    SweepLock,
+    SweepLockedError,
+    check_plan,
+)
+from simulation.sweep_report import interval, metric_range, sensitivity_indices
 
 pytestmark = pytest.mark.slow
 
@@ -58,19 +70,13 @@ def stop_process(process: subprocess.Popen) -> None:
 @pytest.fixture(scope="module")
 def local_client():
     """A one-worker LocalCluster on 127.0.0.1, closed after the module."""
-    from dask.distributed import Client, LocalCluster
+    from dask.distributed import Client
 
-    cluster = LocalCluster(
-        n_workers=1,
-        threads_per_worker=1,
-        processes=True,
-        host="127.0.0.1",
-        dashboard_address=None,
-    )
+    cluster = start_local_cluster(1)
     client = Client(cluster)
     yield client
     client.close()
-    cluster.close()
+    close_local_cluster(cluster)
 
 
 @pytest.fixture(scope="module")
@@ -162,23 +168,23 @@ def test_grid_points_cross_every_value():
 
 
 @pytest.mark.parametrize(
-    ("design", "expected_points"),
+    ("design", "samples", "expected_points"),
     [
         # Saltelli without second order: N * (D + 2) = 4 * (2 + 2) = 16.
-        ("sobol", 16),
+        ("sobol", 4, 16),
         # Morris: N trajectories of D + 1 points = 4 * (2 + 1) = 12.
-        ("morris", 12),
-        # Latin hypercube: N = 4.
-        ("lhs", 4),
+        ("morris", 4, 12),
+        # Latin hypercube: N = 44, the smallest that RBD-FAST accepts.
+        ("lhs", 44, 44),
     ],
 )
-def test_sampled_design_rounds_integer_fields(design, expected_points):
+def test_sampled_design_rounds_integer_fields(design, samples, expected_points):
     data = load_scenario("two-camps").data
     params = {
         "interventions.campaign.start": (1.0, 9.0),
         "populations.hopeful.gamma": (1.0, 8.0),
     }
-    points, problem, matrix = sample_design(data, design, params, 4, seed=3)
+    points, problem, matrix = sample_design(data, design, params, samples, seed=3)
     assert len(points) == expected_points
     assert matrix.shape == (expected_points, 2)
     assert problem["names"] == list(params)
@@ -203,6 +209,175 @@ def test_interval_of_three_values():
     assert mean == pytest.approx(2.0)
     assert low == pytest.approx(2.0 - 2.484138, abs=1e-6)
     assert high == pytest.approx(2.0 + 2.484138, abs=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("design", "samples", "message"),
+    [
+        # RBD-FAST needs N // 2 > 10 and (N // 2) // 2 > 10: N >= 4 * 11 = 44.
+        ("lhs", 8, "at least 44"),
+        ("lhs", 43, "at least 44"),
+        ("sobol", 1, "at least 2"),
+        ("sobol", 6, "--samples 4 or 8"),
+        ("morris", 1, "at least 2"),
+    ],
+)
+def test_sampled_design_rejects_small_samples(design, samples, message):
+    data = load_scenario("two-camps").data
+    params = {"populations.hopeful.gamma": (1.0, 8.0)}
+    with pytest.raises(ValueError, match=message):
+        sample_design(data, design, params, samples, seed=0)
+
+
+def test_cli_rejects_small_lhs_before_runs(tmp_path):
+    out = tmp_path / "sweep"
+    result = CliRunner().invoke(
+        app,
+        [
+            "sweep",
+            "two-camps",
+            "--design",
+            "lhs",
+            "--param",
+            "populations.hopeful.gamma=1:8",
+            "--samples",
+            "8",
+            "--out",
+            str(out),
+            *TINY_SET,
+        ],
+    )
+    assert result.exit_code == 2
+    assert "at least 44" in result.output
+    assert not out.exists()
+
+
+def test_interval_clipped_to_metric_range():
+    mean, low, high = interval(np.array([0.0, 0.0, 1.0]), (0.0, 1.0))
+    # mean 1/3, sample standard deviation sqrt((2 * (1/3)**2 + (2/3)**2) / 2)
+    # = sqrt(1/3) = 0.57735, standard error 0.57735 / sqrt(3) = 1/3, half-width
+    # 4.302653 / 3 = 1.434218: the interval [-1.1009, 1.7676] is clipped.
+    assert mean == pytest.approx(1 / 3)
+    assert low == 0.0
+    assert high == 1.0
+    unclipped = interval(np.array([0.0, 0.0, 1.0]))
+    assert unclipped[1] == pytest.approx(1 / 3 - 1.434218, abs=1e-6)
+
+
+def test_metric_range_of_shares_and_steps():
+    plan = plan_sweep(
+        "two-camps", grid={"interventions.campaign.start": [2]}, overrides=TINY
+    )
+    assert metric_range(plan, "final_share.hopeful.act") == (0.0, 1.0)
+    assert metric_range(plan, "belief_divergence_final") == (0.0, 1.0)
+    # TINY runs 5 steps.
+    assert metric_range(plan, "joint_action_step") == (0.0, 5.0)
+
+
+def test_sensitivity_skips_constant_metrics():
+    plan = plan_sweep(
+        "two-camps",
+        design="lhs",
+        params={"populations.hopeful.gamma": (1.0, 8.0)},
+        samples=44,
+        overrides=TINY,
+    )
+    gamma = plan.samples[:, 0]
+    runs = pd.DataFrame(
+        {
+            "point": range(44),
+            "status": "ok",
+            "steps": 5,
+            "joint_action_reached": False,
+            "joint_action_step": np.nan,
+            "belief_divergence_final": 0.25,
+            # The hopeful share follows gamma; the sceptical share is 0 throughout.
+            "final_share.hopeful.act": (gamma - 1.0) / 7.0,
+            "final_share.sceptical.act": 0.0,
+        }
+    )
+    table = sensitivity_indices(plan, runs)
+    assert set(table["metric"]) == {"final_share.hopeful.act"}
+    assert not table["value"].isna().any()
+    # A share linear in gamma is explained by gamma: S1 well above 0.5.
+    assert table["value"].iloc[0] > 0.5
+    notes = table.attrs["notes"]
+    assert len(notes) == 4
+    assert "joint action is never reached at any point" in notes[1]
+    assert "0.25 at every point" in notes[2]
+
+
+def test_terminal_table_prints_dash_for_never(tmp_path, capsys):
+    path = tmp_path / "summary.csv"
+    pd.DataFrame(
+        {
+            "point": [0, 1],
+            "interventions.campaign.start": [2, 4],
+            "runs": [1, 1],
+            "failed": [0, 0],
+            "joint_action_share": [0.0, 1.0],
+            "joint_action_step_median": [np.nan, 3.0],
+        }
+    ).to_csv(path, index=False)
+    print_points(path)
+    output = capsys.readouterr().out
+    assert "NaN" not in output
+    assert output.splitlines()[1].split()[-1] == "-"
+    assert output.splitlines()[2].split()[-1] == "3"
+
+
+def test_resume_with_other_plan_rejected(tmp_path):
+    out = tmp_path / "sweep"
+    common = {"overrides": TINY, "out": out, "progress": False, "resume": True}
+    # The folder records a first plan; the second is rejected before any run,
+    # so no Dask cluster starts.
+    first = plan_sweep("two-camps", grid={"interventions.campaign.start": [3]})
+    out.mkdir()
+    check_plan(out, first, resume=False)
+    with pytest.raises(ValueError, match="holds another sweep") as caught:
+        run_sweep("two-camps", grid={"interventions.campaign.start": [4]}, **common)
+    message = str(caught.value)
+    assert "overrides:" in message
+    assert "point 0 is" in message
+    assert "Run the same command as before" in message
+    stored = json.loads((out / PLAN_FILE).read_text())
+    assert stored["points"] == [{"interventions.campaign.start": 3}]
+    assert not (out / LOCK_FILE).exists()
+
+
+def test_live_lock_rejects_second_sweep(tmp_path):
+    out = tmp_path / "sweep"
+    out.mkdir()
+    with SweepLock(out):
+        holder = json.loads((out / LOCK_FILE).read_text())
+        assert holder["pid"] == os.getpid()
+        with pytest.raises(SweepLockedError, match=f"pid {os.getpid()}"):
+            run_sweep(
+                "two-camps",
+                grid={"interventions.campaign.start": [3]},
+                overrides=TINY,
+                out=out,
+                progress=False,
+            )
+        assert (out / LOCK_FILE).exists()
+    assert not (out / LOCK_FILE).exists()
+
+
+def test_stale_lock_replaced_with_warning(tmp_path, caplog):
+    out = tmp_path / "sweep"
+    out.mkdir()
+    # The pid of a child that has exited and been reaped names no process.
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    lock = SweepLock(out)
+    (out / LOCK_FILE).write_text(
+        json.dumps({"pid": dead.pid, "host": lock.content["host"], "token": "old"})
+    )
+    with caplog.at_level(logging.WARNING, logger="simulation.sweep_folder"), lock:
+        holder = json.loads((out / LOCK_FILE).read_text())
+        assert holder["token"] == lock.token
+    assert f"stale lock {out / LOCK_FILE} of pid {dead.pid}" in caplog.text
+    assert not (out / LOCK_FILE).exists()
 
 
 def test_interval_of_one_value_has_no_bounds():
@@ -364,7 +539,8 @@ def test_existing_runs_need_resume(tmp_path, local_client):
         ("sobol", {"S1", "ST"}, 12),
         # Morris: 4 trajectories of 1 + 1 points = 8.
         ("morris", {"mu_star", "sigma"}, 8),
-        ("lhs", {"S1"}, 4),
+        # Latin hypercube: the minimum of 44 points.
+        ("lhs", {"S1"}, 44),
     ],
 )
 def test_sampled_design_writes_sensitivity(
@@ -375,7 +551,7 @@ def test_sampled_design_writes_sensitivity(
         "two-camps",
         design=design,
         params={"populations.hopeful.gamma": (1.0, 8.0)},
-        samples=4,
+        samples=n_points if design == "lhs" else 4,
         overrides=TINY,
         client=local_client,
         out=out,
@@ -388,9 +564,14 @@ def test_sampled_design_writes_sensitivity(
     assert stored == runs["run_id"].nunique()
     table = pd.read_csv(out / "sensitivity.csv")
     # joint_action_reached, joint_action_step, belief_divergence_final and the
-    # final share of 'act' in each of the two camps: 5 metrics.
-    assert table["metric"].nunique() == 5
-    assert set(table["index"]) == indices
+    # final share of 'act' in each of the two camps: 5 metrics, each either
+    # analysed or named in a note because it never varies.
+    notes = runs.attrs["notes"]
+    assert table["metric"].nunique() + len(notes) == 5
+    assert not table["value"].isna().any()
+    for note in notes:
+        assert note.split(":")[0] not in set(table["metric"])
+    assert set(table["index"]) <= indices
     assert set(table["parameter"]) == {"populations.hopeful.gamma"}
     assert (out / "surface.png").stat().st_size > 0
 
@@ -469,3 +650,81 @@ def test_resume_after_kill_skips_finished_runs(tmp_path, local_client):
     steps = read_steps(out)
     # 12 runs x (20 steps + step 0) = 252 rows.
     assert len(steps) == 252
+
+
+def test_ctrl_c_keeps_runs_and_prints_resume(tmp_path, local_client):
+    out = tmp_path / "sweep"
+    # 6 points x 2 replicates = 12 runs of 20 steps on two worker processes.
+    command = [
+        str(MODELFIRST),
+        "sweep",
+        "two-camps",
+        "--grid",
+        "interventions.campaign.start=1,2,3,4,5,6",
+        "--replicates",
+        "2",
+        "--workers",
+        "2",
+        "--out",
+        str(out),
+        "--no-progress",
+        *TINY_SET,
+        "--set",
+        "scenario.steps=20",
+    ]
+    # A terminal sends Ctrl-C's SIGINT to the whole foreground process group,
+    # so the command runs in its own group and the group gets the signal.
+    process = subprocess.Popen(
+        command,
+        env=ENV,
+        start_new_session=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 240
+        while time.monotonic() < deadline and process.poll() is None:
+            if len(list((out / "runs").glob("run-*.parquet"))) >= 2:
+                break
+            time.sleep(0.05)
+        assert process.poll() is None, "the sweep ended before the signal"
+        # A second sweep into the folder that the live sweep has locked is rejected.
+        with pytest.raises(SweepLockedError, match=f"pid {process.pid}"):
+            run_sweep(
+                "two-camps",
+                grid={"interventions.campaign.start": [1]},
+                overrides=TINY,
+                out=out,
+                progress=False,
+            )
+        os.killpg(process.pid, signal.SIGINT)
+        _, stderr = process.communicate(timeout=120)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=30)
+
+    assert process.returncode == 130
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1, stderr
+    kept = len(list((out / "runs").glob("run-*.parquet")))
+    assert 2 <= kept < 12
+    assert lines[0].startswith(f"Interrupted: {kept} finished runs kept in {out}/")
+    resume = shlex.split(lines[0].split("finish the sweep with: ")[1])
+    assert resume[:3] == ["modelfirst", "sweep", "two-camps"]
+    assert resume[-3:] == ["--out", str(out), "--resume"]
+    assert not (out / LOCK_FILE).exists()
+
+    resumed = run_sweep(
+        "two-camps",
+        grid={"interventions.campaign.start": [1, 2, 3, 4, 5, 6]},
+        overrides={**TINY, "scenario.steps": 20},
+        replicates=2,
+        client=local_client,
+        out=out,
+        resume=True,
+        progress=False,
+    )
+    assert len(resumed) == 12
+    assert (resumed["status"] == "ok").all()
