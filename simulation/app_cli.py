@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import subprocess
 import sys
 from typing import Annotated
@@ -34,11 +35,15 @@ def app_command(
         str(port),
         "--production",
         "--no-open",
+        "--no-check-version",
     ]
+    # The app works offline: no version check against the package index and
+    # no usage telemetry, which Solara otherwise sends by default.
+    environment = {**os.environ, "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False"}
     logger.info("starting the app server: %s", " ".join(command))
     typer.echo(f"Serving the app at http://{host}:{port} (Ctrl+C stops it)")
     try:
-        returncode = subprocess.call(command)
+        returncode = subprocess.call(command, env=environment)
     except KeyboardInterrupt:
         returncode = 0
     logger.info("app server stopped with exit code %d", returncode)
