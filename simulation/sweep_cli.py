@@ -177,8 +177,14 @@ def sweep_command(
                 "and --samples N"
             ]
         )
-    if out is not None and out.exists() and not out.is_dir():
-        fail([f"--out: {out} exists and is not a folder; choose another path"])
+    if out is not None:
+        # The folder is made only once the plan is valid, so check here that
+        # it can be: its nearest existing ancestor must be a folder.
+        ancestor = out
+        while not ancestor.exists() and ancestor != ancestor.parent:
+            ancestor = ancestor.parent
+        if not ancestor.is_dir():
+            fail([f"--out: {out}: {ancestor} is not a folder; choose another folder"])
     try:
         grid_values = parse_grid(grid) if grid is not None else None
         params = dict(parse_param(text) for text in param or [])

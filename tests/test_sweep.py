@@ -445,6 +445,26 @@ def test_cli_rejects_invalid_point():
     assert "interventions.campaign.start" in result.output
 
 
+def test_cli_rejects_out_under_file(tmp_path):
+    blocker = tmp_path / "results.txt"
+    blocker.write_text("keep me\n")
+    result = CliRunner().invoke(
+        app,
+        [
+            "sweep",
+            "two-camps",
+            "--grid",
+            "interventions.campaign.start=2,6",
+            "--out",
+            str(blocker / "sweep"),
+            *TINY_SET,
+        ],
+    )
+    assert result.exit_code == 2
+    assert "is not a folder" in result.output
+    assert blocker.read_text() == "keep me\n"
+
+
 # -- runs on Dask -------------------------------------------------------------
 
 
