@@ -528,7 +528,7 @@ def ApplyNow(model: solara.Reactive, version: solara.Reactive):  # noqa: N802
 
 @solara.component
 def Views(model: AppModel, version: solara.Reactive):  # noqa: N802
-    """Show the info lines, network, time series, histograms and model map.
+    """Show the info lines, network, time series and histograms.
 
     Only this component and the step counter read ``version``, so a step
     re-renders them and leaves the controls on the left alone.
@@ -565,7 +565,6 @@ def Views(model: AppModel, version: solara.Reactive):  # noqa: N802
         with solara.Column():
             for name in ("shares", "divergence"):
                 solara.Image(images[name], format=formats[name])
-    ModelMapView(model)
     solara.Text(f"Views drawn at step {model.steps}", classes=["mf-views-step"])
 
 
@@ -638,6 +637,8 @@ def Page():  # noqa: N802
             ParameterInputs(parameters, list(model.value.catalogue))
         with solara.Column():
             Views(model.value, version)
+            # Outside Views, so that a step does not render the map again.
+            ModelMapView(model.value)
 
 
 page = Page
