@@ -399,6 +399,10 @@ def test_slider_and_reset_rebuild_model(browser_page):
     slider.focus()
     for _ in range(4):
         slider.press("ArrowRight")
+    # The slider's thumb label shows 14 once all four presses are handled.
+    page.wait_for_function(
+        "() => document.querySelector('.mf-mean-degree').innerText.includes('14')"
+    )
     page.get_by_role("button", name="Reset").click()
     page.wait_for_function(
         "() => document.querySelector('.mf-info').innerText.includes('mean degree 14 ')"
