@@ -1,7 +1,7 @@
 """Figures that keep their static parts as cached pixels and redraw the rest.
 
 A step of the browser app changes a few artists per figure (line data, marker
-colours, a title), while axes, ticks, labels, legends and the network's edges
+colours, short labels), while axes, ticks, labels, legends and the network's edges
 stay put. :class:`BlitFigure` draws the static parts once into an Agg buffer,
 keeps a copy of it, and on each render restores that copy and draws only the
 artists registered as dynamic. This is matplotlib's blitting technique, used
@@ -76,10 +76,6 @@ class BlitFigure:
         artist.set_animated(True)
         self.dynamic.append(artist)
         return artist
-
-    def invalidate(self) -> None:
-        """Drop the cached static parts; the next render draws them again."""
-        self._background = None
 
     def render(self) -> bytes:
         """Draw the dynamic artists over the static parts and return the image."""
