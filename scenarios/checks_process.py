@@ -11,6 +11,14 @@ from scenarios.arrays import parse_soft_observation
 from scenarios.scenario import Environment, Intervention
 
 
+def index_of_kind(items, name: str, kind: str) -> int | None:
+    """Return the index of the factor or modality ``name`` if it is of ``kind``."""
+    for index, item in enumerate(items):
+        if item.name == name and item.kind == kind:
+            return index
+    return None
+
+
 class ProcessChecks:
     """Environment, intervention and criteria checks of :class:`ScenarioCompiler`."""
 
@@ -28,12 +36,8 @@ class ProcessChecks:
         spec = self.spec.environment
         names = list(self.spec.populations)
         context = np.full((len(names), len(self.factors)), -1, dtype=np.int64)
-        factor_names = [f.name for f in self.factors]
         for key in spec.context:
-            if (
-                key not in factor_names
-                or self.factors[factor_names.index(key)].kind != "context"
-            ):
+            if index_of_kind(self.factors, key, "context") is None:
                 self.problems.add(
                     f"environment.context.{key}",
                     f"unknown context factor {key!r}; expected one of "
@@ -215,38 +219,30 @@ class ProcessChecks:
         self, effect, where: str
     ) -> tuple[dict[int, int], dict[int, np.ndarray]]:
         context = {}
-        factor_names = [f.name for f in self.factors]
         for key, state in effect.context.items():
-            if (
-                key not in factor_names
-                or self.factors[factor_names.index(key)].kind != "context"
-            ):
+            index = index_of_kind(self.factors, key, "context")
+            if index is None:
                 self.problems.add(
                     f"{where}.context.{key}",
                     f"unknown context factor {key!r}; an effect can set only context "
                     "factors",
                 )
                 continue
-            index = factor_names.index(key)
             value = self._context_state(
                 self.factors[index], state, f"{where}.context.{key}"
             )
             if value is not None:
                 context[index] = value
         A = {}
-        modality_names = [m.name for m in self.modalities]
         for key, value in effect.A.items():
-            if (
-                key not in modality_names
-                or self.modalities[modality_names.index(key)].kind != "environment"
-            ):
+            index = index_of_kind(self.modalities, key, "environment")
+            if index is None:
                 self.problems.add(
                     f"{where}.A.{key}",
                     f"unknown environment modality {key!r}; an effect can change only "
                     "the true likelihood of environment modalities",
                 )
                 continue
-            index = modality_names.index(key)
             array = self._likelihood(value, self.modalities[index], f"{where}.A.{key}")
             if array is not None:
                 A[index] = array
