@@ -317,19 +317,61 @@ def observed_line(model: AppModel) -> str:
     return "Observed at the last step: " + "; ".join(parts)
 
 
+# Graph kinds built from the requested mean degree (``complete`` ignores it,
+# and a file graph has the degrees written in the file).
+MEAN_DEGREE_KINDS = (
+    "stochastic_block",
+    "erdos_renyi",
+    "watts_strogatz",
+    "barabasi_albert",
+)
+
+
+def graph_line(model: AppModel) -> str:
+    """Describe the graph: its kind, then the requested values the kind uses and
+    the measured mean degree and homophily."""
+    graph = model.graph
+    measured_degree = 2 * graph.number_of_edges() / max(graph.number_of_nodes(), 1)
+    kind = model.parameters["graph_kind"]
+    mean_degree = model.parameters["mean_degree"]
+    homophily = model.parameters["homophily"]
+    if kind in MEAN_DEGREE_KINDS:
+        degree = f"mean degree {mean_degree:g} (measured {measured_degree:.1f})"
+    else:
+        degree = f"measured mean degree {measured_degree:.1f}"
+    # Only a stochastic block graph is built for a homophily, and without one
+    # it uses the homophily of random mixing.
+    if kind == "stochastic_block" and homophily is not None:
+        mixing = f"homophily {homophily:g} (measured {model.homophily:.2f})"
+    else:
+        mixing = f"measured homophily {model.homophily:.2f}"
+    return f"{kind} graph, {degree}, {mixing}"
+
+
 def info_line(model: AppModel) -> str:
     """Describe the model: scenario, agents, graph (requested and measured), seed."""
-    graph = model.graph
-    n = graph.number_of_nodes()
-    measured_degree = 2 * graph.number_of_edges() / max(n, 1)
-    requested = model.parameters
     sizes = ", ".join(f"{p.name} {p.size}" for p in model.scenario.populations)
     return (
-        f"{model.scenario.name}: {n} agents ({sizes}); "
-        f"{requested['graph_kind']} graph, "
-        f"mean degree {requested['mean_degree']:g} (measured {measured_degree:.1f}), "
-        f"homophily {requested['homophily'] or 0:g} (measured {model.homophily:.2f}); "
-        f"seed {requested['seed']}"
+        f"{model.scenario.name}: {model.graph.number_of_nodes()} agents ({sizes}); "
+        f"{graph_line(model)}; seed {model.parameters['seed']}"
+    )
+
+
+def apply_now(model: AppModel, name: str, populations: list[str], share: float) -> str:
+    """Apply intervention ``name`` from the next step and describe what was done.
+
+    ``populations`` are the chosen target names. An empty list applies the
+    intervention to its own targets from the scenario file, so that a
+    structural effect such as a benefit agreement reaches only the
+    populations it was written for. ``share`` is the reach in ``(0, 1]``.
+    """
+    scheduled = model.apply_intervention(
+        name, populations=list(populations) or None, share=share
+    )
+    names = model.scenario.population_names
+    reached = ", ".join(names[p] for p in scheduled.populations)
+    return (
+        f"{name} applies from step {scheduled.start} to {reached} (reach {share:.0%})"
     )
 
 
@@ -499,26 +541,22 @@ def ApplyNow(model: solara.Reactive, version: solara.Reactive):  # noqa: N802
     """Show a button per intervention that applies it from the next step on."""
     current = model.value
     names = current.scenario.population_names
-    targets = solara.use_reactive(list(names))
+    # Empty by default, so that each intervention reaches its own targets.
+    targets = solara.use_reactive([])
     share = solara.use_reactive(1.0)
     message = solara.use_reactive("")
     with solara.Card("Apply an intervention now"):
-        solara.SelectMultiple("to", values=targets, all_values=list(names))
+        solara.SelectMultiple(
+            "to (none chosen: its own targets)",
+            values=targets,
+            all_values=list(names),
+        )
         solara.SliderFloat("reach", value=share, min=0.05, max=1.0, step=0.05)
         for name in current.catalogue:
 
             def apply(name=name):
                 chosen = [t for t in targets.value if t in names]
-                if not chosen:
-                    message.set("Choose at least one population to apply it to.")
-                    return
-                scheduled = model.value.apply_intervention(
-                    name, populations=chosen, share=share.value
-                )
-                message.set(
-                    f"{name} applies from step {scheduled.start} to "
-                    f"{', '.join(chosen)} (reach {share.value:.0%})"
-                )
+                message.set(apply_now(model.value, name, chosen, share.value))
                 version.set(version.value + 1)
 
             solara.Button(f"Apply {name}", on_click=apply, text=True, color="primary")
@@ -647,6 +685,7 @@ __all__ = [
     "AppModel",
     "AppParameters",
     "Page",
+    "apply_now",
     "build_model",
     "check_parameters",
     "page",

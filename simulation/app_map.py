@@ -105,6 +105,10 @@ SIGNAL_COLUMNS = {
 }
 
 
+# The marker of a signal table row whose population the intervention does
+# not target, as the command-line map writes it.
+NOT_TARGETED = "(name): not targeted by this intervention"
+
 TABLE_STYLE = (
     "<style>.mf-map-table th, .mf-map-table td "
     "{padding: 2px 12px 2px 0; text-align: left}</style>"
@@ -121,7 +125,9 @@ def map_content(model: AppModel) -> tuple[bytes | None, str, str]:
 
     Returns the overlap heatmap as PNG bytes (``None`` without a map), the
     HTML of the signal table (or, without a map, of each population's C and
-    D) and a failure message (empty when the map was computed).
+    D) and a failure message (empty when the map was computed). A signal
+    table row whose population the intervention does not target shows the
+    intervention's name in brackets.
     """
     import pandas as pd
 
@@ -141,8 +147,12 @@ def map_content(model: AppModel) -> tuple[bytes | None, str, str]:
     figure = overlap_figure(names, overlap_matrix(result.value_overlap, names))
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png")
-    table = result.signal_table[list(SIGNAL_COLUMNS)]
-    table = table.rename(columns=SIGNAL_COLUMNS).round(3)
+    table = result.signal_table.copy()
+    table["intervention"] = [
+        name if targeted else f"({name})"
+        for name, targeted in zip(table["intervention"], table["targeted"], strict=True)
+    ]
+    table = table[list(SIGNAL_COLUMNS)].rename(columns=SIGNAL_COLUMNS).round(3)
     return buffer.getvalue(), table_html(table), failure
 
 
@@ -170,6 +180,7 @@ def ModelMapView(model: AppModel):  # noqa: N802
                         unsafe_innerHTML=html,
                         style={"font-size": "12px", "overflow-x": "auto"},
                     )
+                    solara.Text(NOT_TARGETED, style={"font-size": "12px"})
         else:
             solara.Text("Each population's preferences C and priors D")
             solara.HTML(tag="div", unsafe_innerHTML=html, style={"font-size": "12px"})

@@ -21,12 +21,22 @@ import time
 import urllib.request
 from pathlib import Path
 
+import networkx as nx
 import numpy as np
 import pytest
 from PIL import Image
 
 from scenarios import ScenarioError
-from simulation.app import AppModel, AppParameters, check_parameters
+from simulation.app import (
+    AppModel,
+    AppParameters,
+    apply_now,
+    build_model,
+    check_parameters,
+    info_line,
+    scenario_parameters,
+)
+from simulation.app_map import NOT_TARGETED, map_content
 from simulation.app_views import (
     HistogramView,
     ViewSet,
@@ -164,6 +174,92 @@ def test_app_model_applies_disabled_intervention():
     assert shares["subsidy"] == pytest.approx(1 / 3)
     with pytest.raises(KeyError):
         model.apply_intervention("curfew")
+
+
+def test_apply_now_defaults_to_own_targets():
+    model = small_model(enabled_interventions=[])
+    model.step()
+
+    message = apply_now(model, "benefit_agreement", [], 1.0)
+
+    # The file targets host_communities only, the third population.
+    assert message == (
+        "benefit_agreement applies from step 2 to host_communities (reach 100%)"
+    )
+    (scheduled,) = [i for i in model.world.interventions if i.start == 2]
+    assert scheduled.populations == (2,)
+    model.step()
+    shares = model.observed_shares()["signal"]
+    # Only host_communities (10 of 30 agents) observe it: 10 / 30 = 1/3.
+    assert shares["benefit_agreement"] == pytest.approx(1 / 3)
+    benefits = model.scenario.factors[0]
+    shared = benefits.states.index("shared")
+    context = model.world.true_context(2)[:, 0]
+    hosts = model.population_of_node == 2
+    # The structural effect moves the hosts from extracted to shared.
+    assert benefits.name == "benefits"
+    assert (context[hosts] == shared).all()
+
+
+def test_apply_now_uses_chosen_targets():
+    model = small_model(enabled_interventions=[])
+
+    message = apply_now(model, "benefit_agreement", ["non_users"], 0.5)
+
+    assert message == "benefit_agreement applies from step 1 to non_users (reach 50%)"
+
+
+def test_signal_table_marks_untargeted_rows():
+    model = small_model(enabled_interventions=["benefit_agreement"])
+
+    _, html, failure = map_content(model)
+
+    assert failure == ""
+    # benefit_agreement targets host_communities only: the other two of its
+    # three rows are bracketed.
+    assert html.count("<td>(benefit_agreement)</td>") == 2
+    assert html.count("<td>benefit_agreement</td>") == 1
+    # The awareness campaign targets all three populations.
+    assert html.count("<td>awareness_campaign</td>") == 3
+    assert NOT_TARGETED == "(name): not targeted by this intervention"
+
+
+def test_info_line_file_graph_measured_only(two_camps_text, write_scenario, tmp_path):
+    graph = nx.path_graph(5)
+    for node, name in enumerate(["hopeful"] * 2 + ["sceptical"] * 3):
+        graph.nodes[node]["population"] = name
+    nx.write_graphml(graph, tmp_path / "g.graphml")
+    path = write_scenario(
+        two_camps_text,
+        {
+            'kind = "stochastic_block"\nmean_degree = 8\nhomophily = 0.8': (
+                'kind = "file"\npath = "g.graphml"'
+            ),
+            "size = 60\n": "",
+        },
+    )
+
+    # The app's page passes its slider values (mean degree, homophily) on.
+    model = build_model(scenario_parameters(str(path)))
+    line = info_line(model)
+
+    # 4 edges on 5 nodes: mean degree 2 * 4 / 5 = 1.6. Edges 0-1, 2-3 and 3-4
+    # join one population, 1-2 joins two: homophily 3 / 4 = 0.75.
+    assert "file graph, measured mean degree 1.6, measured homophily 0.75;" in line
+    assert "(measured" not in line
+    assert line.startswith("two-camps: 5 agents (hopeful 2, sceptical 3);")
+
+
+def test_info_line_complete_graph_measured_only():
+    model = small_model(graph_kind="complete", homophily=0.4)
+
+    line = info_line(model)
+
+    # A complete graph on 30 nodes: every node has 29 neighbours. It uses
+    # neither the mean degree nor the homophily requested.
+    assert "complete graph, measured mean degree 29.0, measured homophily" in line
+    assert "mean degree 4" not in line
+    assert "homophily 0.4" not in line
 
 
 def test_time_axis_doubles_from_ten():
@@ -428,7 +524,8 @@ def test_apply_intervention_changes_observations(browser_page):
     assert "subsidy applies from step 2" in page.locator(".mf-applied").inner_text()
     click_step(page)
     wait_for_step(page, 2)
-    # Every population, reach 100%: all 400 agents observe the subsidy.
+    # With no target chosen, the subsidy reaches its own targets, every
+    # population, at reach 100%: all 400 agents observe it.
     assert "subsidy 100%" in observed.inner_text()
     assert "none 0%" in observed.inner_text()
 
