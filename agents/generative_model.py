@@ -45,7 +45,7 @@ class Factor:
 class Modality:
     """An observation modality and the factors its likelihood depends on.
 
-    ``depends_on`` holds factor indices in declared order. For a ``social``
+    ``depends_on`` contains factor indices in declared order. For a ``social``
     modality, ``action`` names the watched action and ``bins`` the interior
     edges that turn a share of neighbours into an outcome index.
     """

@@ -101,7 +101,7 @@ def _check_probabilities(
     problems: Problems,
     column_labels: list[str] | None = None,
 ) -> bool:
-    """Check that ``array`` holds distributions along axis 0."""
+    """Check that ``array`` contains distributions along axis 0."""
     if not np.all(np.isfinite(array)):
         problems.add(
             path,

@@ -21,7 +21,7 @@ from scenarios.schema import ScenarioFile
 
 logger = logging.getLogger(__name__)
 
-# The most agents one model may hold; beliefs take about 100 bytes per agent
+# The maximum number of agents in one model; beliefs take about 100 bytes per agent
 # per factor, so this bound keeps a run well inside a workstation's memory.
 MAX_AGENTS = 5_000_000
 

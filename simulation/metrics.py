@@ -47,7 +47,7 @@ def jensen_shannon(
 def belief_divergence(qs: Sequence[np.ndarray], factors: Sequence[int]) -> float:
     """Return the mean normalised Jensen-Shannon divergence over ``factors``.
 
-    ``qs`` holds one array per factor, shape ``(n_agents, num_states)``.
+    ``qs`` contains one array per factor, shape ``(n_agents, num_states)``.
     """
     if not factors:
         return 0.0
@@ -59,7 +59,7 @@ def divergence_between(
 ) -> float:
     """Return the divergence between the group means of the beliefs.
 
-    ``groups`` holds the row indices of each group; every group counts with
+    ``groups`` contains the row indices of each group; every group counts with
     equal weight whatever its size.
     """
     if not factors or len(groups) < 2:
