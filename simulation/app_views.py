@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import math
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -264,6 +264,20 @@ class TimeSeriesView(LayoutKeyed):
             for i in model.world.interventions
         ]
 
+    def start_figure(
+        self, model: AppModel, level: float, color: str, label: str
+    ) -> tuple[Any, BlitFigure]:
+        """Create the figure with its windows and a dotted reference line at ``level``.
+
+        Returns the axis and the figure wrapper that later lines are added to.
+        """
+        figure = Figure(figsize=(6.4, 3.4), layout="constrained", dpi=DPI)
+        axis = figure.subplots()
+        blit = BlitFigure(figure)
+        self.add_windows(model, axis, blit)
+        blit.add_dynamic(axis.axhline(level, color=color, ls=":", lw=1, label=label))
+        return axis, blit
+
     def update_windows(self, model: AppModel, last: int) -> None:
         """Stretch each intervention's span over its active steps up to ``last``."""
         for span, intervention in zip(
@@ -302,19 +316,11 @@ class SharesView(TimeSeriesView):
         scenario = model.scenario
         colors = population_colors(model)
         action = scenario.joint_action_name
-        figure = Figure(figsize=(6.4, 3.4), layout="constrained", dpi=DPI)
-        axis = figure.subplots()
-        blit = BlitFigure(figure)
-
-        self.add_windows(model, axis, blit)
-        blit.add_dynamic(
-            axis.axhline(
-                scenario.joint_threshold,
-                color="black",
-                ls=":",
-                lw=1,
-                label=f"threshold {scenario.joint_threshold:g}",
-            )
+        axis, blit = self.start_figure(
+            model,
+            scenario.joint_threshold,
+            "black",
+            f"threshold {scenario.joint_threshold:g}",
         )
 
         end, joint_step, _, few = key
@@ -327,7 +333,8 @@ class SharesView(TimeSeriesView):
         if joint_step is not None:
             label = f"joint action at step {joint_step}"
             blit.add_dynamic(
-                axis.axvline(joint_step, color="green", lw=1.5, label=label)
+                # Dashed black, as in the run report: no population uses it.
+                axis.axvline(joint_step, color="black", ls="--", lw=1.5, label=label)
             )
 
         axis.set_ylim(-0.02, 1.02)
@@ -356,19 +363,11 @@ class DivergenceView(TimeSeriesView):
     def build(self, model: AppModel, key) -> BlitFigure:
         scenario = model.scenario
         colors = population_colors(model)
-        figure = Figure(figsize=(6.4, 3.4), layout="constrained", dpi=DPI)
-        axis = figure.subplots()
-        blit = BlitFigure(figure)
-
-        self.add_windows(model, axis, blit)
-        blit.add_dynamic(
-            axis.axhline(
-                scenario.convergence_tolerance,
-                color="0.4",
-                ls=":",
-                lw=1,
-                label=f"tolerance {scenario.convergence_tolerance:g}",
-            )
+        axis, blit = self.start_figure(
+            model,
+            scenario.convergence_tolerance,
+            "0.4",
+            f"tolerance {scenario.convergence_tolerance:g}",
         )
 
         styles = {
