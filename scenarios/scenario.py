@@ -73,7 +73,7 @@ class Environment:
 class Scenario:
     """A scenario that passed every check and can be simulated.
 
-    ``data`` holds the tables as read (after overrides), so the scenario can
+    ``data`` contains the tables as read (after overrides), so the scenario can
     be re-validated with more overrides (see :func:`scenarios.load_scenario`).
     """
 

@@ -1,4 +1,4 @@
-"""What each intervention observation signals inside each population's model."""
+"""The signal table: each intervention read through each population's model."""
 
 from __future__ import annotations
 

@@ -253,7 +253,7 @@ def run_sweep(
         (default ``os.cpu_count()``) and closes it afterwards.
     out : output folder (default ``runs/<scenario>-sweep``).
     resume : skip the runs already written with status ``"ok"``; runs that
-        failed are run again. Without it, a folder that already holds runs is
+        failed are run again. Without it, a folder that already contains runs is
         rejected. With it, a folder whose ``sweep.json`` records another plan
         is rejected.
     progress : show a progress bar of runs done, failed and time left.
@@ -274,10 +274,10 @@ def run_sweep(
         When a point is invalid; nothing is submitted then.
     ValueError
         When the design is incomplete, its sample size is below what its
-        analyser needs, ``out`` holds runs and ``resume`` is false, or
-        ``resume`` is true and ``out`` holds another plan.
+        analyser needs, ``out`` contains runs and ``resume`` is false, or
+        ``resume`` is true and ``out`` contains another plan.
     simulation.sweep_folder.SweepLockedError
-        When another sweep holds ``out`` (a ``ValueError``).
+        When another sweep has locked ``out`` (a ``ValueError``).
     KeyboardInterrupt
         On Ctrl-C, after the cluster is closed; the finished runs stay in
         ``out`` for ``resume``.

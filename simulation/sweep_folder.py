@@ -2,7 +2,7 @@
 
 ``sweep.json`` records what identifies a sweep's plan, so that ``--resume``
 continues only the sweep that the folder was started with. ``sweep.lock``
-is created with ``O_EXCL`` and holds the pid and host of the sweep that
+is created with ``O_EXCL`` and contains the pid and host of the sweep that
 writes to the folder, so a second sweep started into the same folder is
 rejected instead of running every run again.
 """
@@ -34,7 +34,7 @@ LOCK_FILE = "sweep.lock"
 def plan_record(plan: SweepPlan) -> dict[str, Any]:
     """Return the JSON-ready description of a plan that ``sweep.json`` stores.
 
-    Two plans with equal records have the same runs: the record holds the
+    Two plans with equal records have the same runs: the record contains the
     scenario name and a SHA-256 digest of its tables after every override,
     the overrides themselves, the design, the parameters, the ranges and base
     sample size of a sampled design, every point, the replicate seeds and
@@ -120,7 +120,7 @@ def check_plan(out: Path, plan: SweepPlan, resume: bool) -> None:
         differences = plan_differences(stored, record)
         if differences:
             raise ValueError(
-                f"--resume: {out} holds another sweep; its plan differs in "
+                f"--resume: {out} contains another sweep; its plan differs in "
                 + "; ".join(differences)
                 + ". Run the same command as before, or choose another --out"
             )
@@ -140,7 +140,7 @@ def check_plan(out: Path, plan: SweepPlan, resume: bool) -> None:
 
 
 class SweepLockedError(ValueError):
-    """A sweep folder that another live sweep holds."""
+    """A sweep folder locked by another live sweep."""
 
 
 def process_alive(pid: int) -> bool:
@@ -157,7 +157,7 @@ def process_alive(pid: int) -> bool:
 class SweepLock:
     """An exclusive lock on a sweep folder, held for the ``with`` block.
 
-    The lock file is created with ``O_CREAT | O_EXCL`` and holds JSON with the
+    The lock file is created with ``O_CREAT | O_EXCL`` and contains JSON with the
     pid, the host name, the start time and a random token. A lock left by a
     process that no longer runs on this host is stale: it is replaced, with a
     warning in the log. A lock of a live process, of another host or with
@@ -191,7 +191,7 @@ class SweepLock:
         Raises
         ------
         SweepLockedError
-            When another sweep holds the folder.
+            When another sweep has locked the folder.
         """
         for _attempt in range(2):
             try:

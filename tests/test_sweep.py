@@ -334,7 +334,7 @@ def test_resume_with_other_plan_rejected(tmp_path):
     first = plan_sweep("two-camps", grid={"interventions.campaign.start": [3]})
     out.mkdir()
     check_plan(out, first, resume=False)
-    with pytest.raises(ValueError, match="holds another sweep") as caught:
+    with pytest.raises(ValueError, match="contains another sweep") as caught:
         run_sweep("two-camps", grid={"interventions.campaign.start": [4]}, **common)
     message = str(caught.value)
     assert "overrides:" in message
